@@ -1,0 +1,53 @@
+# el2lab — the commands a student types. A thin front over tools/setup.sh, CMake, CTest and
+# tools/el2lab_run.py; everything real lives there.
+#
+#   make            build the hypervisor, the guests and the host tests
+#   make run        boot the default guests under the hypervisor (GUEST=path for your own)
+#   make test       run every test (unit, QEMU, GDB) through CTest
+#   make debug      like run, but QEMU waits for GDB ...
+#   make gdb        ... which this attaches, in a second terminal
+#   make clean      remove the build tree
+#
+# Knobs: GUEST=path  GIC=2|3  SMP=n  APPEND="bootargs"  BUILD=dir
+
+BUILD  ?= build
+GIC    ?= 3
+SMP    ?= 2
+GUEST  ?=
+APPEND ?=
+PYTHON ?= python3
+JOBS   ?= $(shell nproc 2>/dev/null || echo 2)
+
+RUN = $(PYTHON) tools/el2lab_run.py --build-dir $(BUILD) --gic $(GIC) --smp $(SMP) \
+      $(if $(APPEND),--append "$(APPEND)")
+GUESTS = $(if $(GUEST),$(GUEST),--default-guests)
+GDB_SOCKET = $(BUILD)/gdb.sock
+
+.PHONY: all build setup configure run test debug gdb clean
+
+all: build
+
+setup:
+	@tools/setup.sh
+
+configure: setup
+	@cmake -S . -B $(BUILD) --log-level=WARNING -DCMAKE_BUILD_TYPE=RelWithDebInfo > /dev/null
+
+build: configure
+	@cmake --build $(BUILD) -j $(JOBS)
+	@ln -sf $(BUILD)/compile_commands.all.json compile_commands.json
+
+run: build
+	@$(RUN) $(GUESTS)
+
+test: build
+	@cd $(BUILD) && ctest --output-on-failure -j $(JOBS)
+
+debug: build
+	@$(RUN) --gdb-socket $(GDB_SOCKET) $(if $(GUEST),$(GUEST),$$(head -n1 $(BUILD)/default-guests.txt))
+
+gdb: setup
+	@EL2LAB_BUILD=$(BUILD) gdb-multiarch -q -x gdb/el2lab.gdb
+
+clean:
+	rm -rf $(BUILD) compile_commands.json

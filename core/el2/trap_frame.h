@@ -1,0 +1,62 @@
+#pragma once
+/// \file
+/// \brief The trap frame: the registers an exception saves, shared by assembly and C++.
+///
+/// The layout follows arm_vcpu's: x0–x30, SP_EL0, ELR_EL2, SPSR_EL2 — 272 bytes. While a guest
+/// runs, SP_EL2 points just past its vCPU's frame, so the lower-EL vectors save the guest's
+/// registers straight into the vCPU (no copy). The offsets are macros so `.S` files can use
+/// them; the C++ struct is checked against them below.
+
+#define EL2LAB_TRAP_FRAME_SIZE 272
+#define EL2LAB_TF_SP_EL0 248
+#define EL2LAB_TF_ELR 256
+#define EL2LAB_TF_SPSR 264
+
+/// Offset of the host stack pointer in the per-CPU block TPIDR_EL2 points to.
+#define EL2LAB_CPU_HOST_SP 0
+
+#ifndef __ASSEMBLER__
+#include <cstddef>
+#include <cstdint>
+
+namespace el2lab {
+
+/// \defgroup exception_path Exception path
+/// \brief Vector table, trap frame, world switch and the handlers behind them.
+/// \{
+
+/// \brief Registers saved on every exception taken to EL2.
+struct TrapFrame {
+  std::uint64_t x[31];   ///< General-purpose registers x0–x30.
+  std::uint64_t sp_el0;  ///< The interrupted context's SP_EL0.
+  std::uint64_t elr;     ///< ELR_EL2: where the exception was taken (or the next instruction).
+  std::uint64_t spsr;    ///< SPSR_EL2: the interrupted PSTATE.
+};
+
+static_assert(sizeof(TrapFrame) == EL2LAB_TRAP_FRAME_SIZE);
+static_assert(offsetof(TrapFrame, sp_el0) == EL2LAB_TF_SP_EL0);
+static_assert(offsetof(TrapFrame, elr) == EL2LAB_TF_ELR);
+static_assert(offsetof(TrapFrame, spsr) == EL2LAB_TF_SPSR);
+
+/// \brief The part of the per-CPU block the assembly touches, reached through TPIDR_EL2.
+struct CpuLocal {
+  std::uint64_t host_sp = 0;  ///< The hypervisor's SP while this CPU runs a guest.
+  std::uint32_t index = 0;    ///< Logical CPU number (0 = boot CPU).
+};
+static_assert(offsetof(CpuLocal, host_sp) == EL2LAB_CPU_HOST_SP);
+
+/// \}
+
+}  // namespace el2lab
+
+extern "C" {
+/// \ingroup exception_path
+/// \brief The world switch: loads \p guest into the CPU and ERETs to it. Returns when the guest
+/// traps back, with the index (0–15) of the vector that fired; \p guest then holds the guest's
+/// registers at the moment of the trap.
+std::uint64_t el2lab_enter_guest(el2lab::TrapFrame* guest);
+/// \ingroup exception_path
+/// \brief The EL2 vector table (VBAR_EL2 points here).
+extern char el2lab_vector_table[];
+}
+#endif

@@ -1,0 +1,51 @@
+#pragma once
+/// \file
+/// \brief PSCI (Power State Coordination Interface) function IDs and return codes.
+///
+/// Guests call PSCI over HVC (or SMC, which el2lab traps) to start CPUs and power off; the
+/// hypervisor calls the firmware's PSCI (QEMU's, over SMC) for the same on the real machine.
+/// The numbers are SMC Calling Convention function IDs from the PSCI specification.
+
+#include <cstdint>
+
+namespace el2lab::psci {
+
+/// \defgroup psci PSCI
+/// \brief Power management calls between guest, hypervisor and firmware.
+/// \{
+
+/// Function IDs. SMC32 IDs start 0x84000000, SMC64 IDs 0xC4000000.
+enum class Function : std::uint32_t {
+  kVersion = 0x8400'0000,          ///< PSCI_VERSION.
+  kCpuSuspend64 = 0xC400'0001,     ///< CPU_SUSPEND (SMC64).
+  kCpuOff = 0x8400'0002,           ///< CPU_OFF.
+  kCpuOn32 = 0x8400'0003,          ///< CPU_ON (SMC32).
+  kCpuOn64 = 0xC400'0003,          ///< CPU_ON (SMC64).
+  kAffinityInfo32 = 0x8400'0004,   ///< AFFINITY_INFO (SMC32).
+  kAffinityInfo64 = 0xC400'0004,   ///< AFFINITY_INFO (SMC64).
+  kMigrateInfoType = 0x8400'0006,  ///< MIGRATE_INFO_TYPE.
+  kSystemOff = 0x8400'0008,        ///< SYSTEM_OFF.
+  kSystemReset = 0x8400'0009,      ///< SYSTEM_RESET.
+  kFeatures = 0x8400'000A,         ///< PSCI_FEATURES.
+};
+
+/// Return codes (signed, in w0/x0).
+enum class Status : std::int32_t {
+  kSuccess = 0,             ///< The call worked.
+  kNotSupported = -1,       ///< Unknown or unimplemented function.
+  kInvalidParameters = -2,  ///< Bad arguments (e.g. a CPU that does not exist).
+  kDenied = -3,             ///< Not allowed.
+  kAlreadyOn = -4,          ///< CPU_ON for a CPU that is running.
+  kOnPending = -5,          ///< CPU_ON already in progress.
+  kInternalFailure = -6,    ///< The implementation failed.
+  kNotPresent = -7,         ///< The CPU does not exist.
+  kDisabled = -8,           ///< The CPU is disabled.
+  kInvalidAddress = -9,     ///< The entry point is not a valid address.
+};
+
+/// PSCI 1.1 as PSCI_VERSION reports it: major in bits [31:16], minor in [15:0].
+inline constexpr std::uint32_t kVersion1_1 = 0x0001'0001;
+
+/// \}
+
+}  // namespace el2lab::psci

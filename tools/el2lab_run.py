@@ -1,0 +1,274 @@
+#!/usr/bin/env python3
+"""Boot the el2lab hypervisor with a guest under QEMU, and say how the run ended.
+
+Every QEMU run of the project goes through here: `make run`, `make debug`, and each QEMU
+test. It builds the QEMU command line (one place, so all runs see the same machine), streams
+the console live, and turns the end of the run into one of four outcomes:
+
+  ok       the guest powered the machine off (PSCI SYSTEM_OFF) -> QEMU exit status 0
+  panic    the hypervisor reported a panic (pvpanic)            -> QEMU exit status 1
+  timeout  nothing ended the run in time                        -> QEMU is killed
+  error    QEMU itself failed (bad option, missing file)
+
+In test mode (--expect-status, --expect, --reject) it checks the outcome and the output and
+exits 0 only if everything matched, printing what did not.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import re
+import shlex
+import signal
+import subprocess
+import sys
+import threading
+import time
+from pathlib import Path
+
+QEMU = "qemu-system-aarch64"
+PASS_RE = re.compile(r"^PASS (\S+)")
+FAIL_RE = re.compile(r"^FAIL (\S+)")
+
+
+class Style:
+    """ANSI colours when writing to a terminal; plain text when piped or with NO_COLOR."""
+
+    def __init__(self, stream) -> None:
+        self.on = stream.isatty() and "NO_COLOR" not in os.environ and os.environ.get("TERM") != "dumb"
+
+    def _wrap(self, code: str, text: str) -> str:
+        return f"\033[{code}m{text}\033[0m" if self.on else text
+
+    def good(self, text: str) -> str:
+        return self._wrap("1;32", text)
+
+    def bad(self, text: str) -> str:
+        return self._wrap("1;31", text)
+
+    def note(self, text: str) -> str:
+        return self._wrap("1", text)
+
+    def hyp(self, text: str) -> str:
+        return self._wrap("36", text)
+
+    def console_line(self, line: str) -> str:
+        """Colours one console line by who wrote it and what it says."""
+        if PASS_RE.match(line):
+            return self.good(line)
+        if FAIL_RE.match(line) or "PANIC" in line:
+            return self.bad(line)
+        if line.startswith("[el2lab]"):
+            return self.hyp("[el2lab]") + line[len("[el2lab]"):]
+        return line
+
+
+def hypervisor_image(build_dir: Path) -> Path:
+    return build_dir / "aarch64" / "core" / "el2" / "el2lab.bin"
+
+
+def qemu_command(args: argparse.Namespace, guest: Path | None) -> list[str]:
+    cmd = [
+        QEMU,
+        "-M", f"virt,virtualization=on,gic-version={args.gic}",
+        "-cpu", "cortex-a72",
+        "-smp", str(args.smp),
+        "-m", "1G",
+        "-nic", "none",  # no NIC: virt's default one needs a ROM Debian may not ship
+        "-display", "none",
+        "-serial", "stdio",
+        "-monitor", "none",
+        # The hypervisor's only way to report a failure (see core/board/qemu-virt/pvpanic.h).
+        "-device", "pvpanic-pci",
+        "-action", "panic=exit-failure",
+        "-kernel", str(hypervisor_image(args.build_dir)),
+    ]
+    if guest is not None:
+        cmd += ["-initrd", str(guest)]
+    if args.append:
+        cmd += ["-append", args.append]
+    if args.icount:
+        cmd += ["-icount", "shift=0,sleep=off"]
+    if args.gdb_socket:
+        cmd += ["-S", "-chardev", f"socket,path={args.gdb_socket},server=on,wait=off,id=gdb0",
+                "-gdb", "chardev:gdb0"]
+    return cmd
+
+
+class Run:
+    """One QEMU run: its outcome and everything it printed."""
+
+    def __init__(self, outcome: str, status: int | None, lines: list[str], seconds: float) -> None:
+        self.outcome = outcome
+        self.status = status
+        self.lines = lines
+        self.seconds = seconds
+
+
+def run_qemu(cmd: list[str], timeout: float | None, echo, style: Style) -> Run:
+    start = time.monotonic()
+    lines: list[str] = []
+    # A new session, so a timeout can stop QEMU without touching our own process group.
+    proc = subprocess.Popen(cmd, stdout=subprocess.PIPE, stderr=subprocess.STDOUT,
+                            start_new_session=True)
+
+    def pump() -> None:
+        assert proc.stdout is not None
+        for raw in iter(proc.stdout.readline, b""):
+            line = raw.decode("utf-8", "replace").rstrip("\r\n").replace("\r", "")
+            lines.append(line)
+            if echo:
+                echo(style.console_line(line))
+
+    reader = threading.Thread(target=pump, daemon=True)
+    reader.start()
+    try:
+        status = proc.wait(timeout=timeout)
+    except subprocess.TimeoutExpired:
+        os.killpg(proc.pid, signal.SIGTERM)
+        try:
+            proc.wait(timeout=5)
+        except subprocess.TimeoutExpired:
+            os.killpg(proc.pid, signal.SIGKILL)
+            proc.wait()
+        reader.join(timeout=2)
+        return Run("timeout", None, lines, time.monotonic() - start)
+    except KeyboardInterrupt:
+        os.killpg(proc.pid, signal.SIGTERM)
+        proc.wait()
+        raise
+    reader.join(timeout=5)
+    panicked = any("PANIC" in line and line.startswith("[el2lab]") for line in lines)
+    if status == 0 and not panicked:
+        outcome = "ok"
+    elif status == 1 and panicked:
+        outcome = "panic"
+    elif status == 0 and panicked:
+        outcome = "panic"  # reported a panic but could not signal it (no pvpanic device)
+    else:
+        outcome = "error"
+    return Run(outcome, status, lines, time.monotonic() - start)
+
+
+def describe(run: Run, timeout: float | None) -> str:
+    if run.outcome == "ok":
+        return f"run ended: the guest powered the machine off ({run.seconds:.1f} s)"
+    if run.outcome == "panic":
+        return "run ended: the hypervisor panicked (see the report above)"
+    if run.outcome == "timeout":
+        return (f"run timed out after {timeout:g} s: nothing powered the machine off "
+                "(a hung guest or hypervisor); QEMU was stopped")
+    tail = run.lines[-1] if run.lines else "(no output)"
+    return f"QEMU failed with exit status {run.status}: {tail}"
+
+
+def guest_verdict(lines: list[str]) -> str | None:
+    """'PASS', 'FAIL' or None from the guest's reporting lines."""
+    if any(FAIL_RE.match(line) for line in lines):
+        return "FAIL"
+    if any(PASS_RE.match(line) for line in lines):
+        return "PASS"
+    return None
+
+
+def check(run: Run, args: argparse.Namespace) -> list[str]:
+    """The test-mode checks; returns the problems found (empty = the test passed)."""
+    problems = []
+    if run.outcome != args.expect_status:
+        problems.append(f"expected the run to end '{args.expect_status}', it ended '{run.outcome}'")
+    for pattern in args.expect:
+        if not any(re.search(pattern, line) for line in run.lines):
+            problems.append(f"no output line matches: {pattern}")
+    for pattern in args.reject:
+        hits = [line for line in run.lines if re.search(pattern, line)]
+        if hits:
+            problems.append(f"output must not match {pattern!r}, but has: {hits[0]}")
+    if args.expect_status == "ok" and any(FAIL_RE.match(line) for line in run.lines):
+        problems.append("the guest reported FAIL")
+    return problems
+
+
+def prepare_gdb_socket(socket: Path, guest: Path | None) -> None:
+    """Clears a stale socket and records the session's guest for gdb/el2lab/session.py."""
+    socket.parent.mkdir(parents=True, exist_ok=True)
+    socket.unlink(missing_ok=True)
+    info = {"socket": str(socket), "guest": str(guest.resolve()) if guest else None}
+    Path(str(socket) + ".json").write_text(json.dumps(info) + "\n")
+
+
+def parse_args(argv: list[str]) -> argparse.Namespace:
+    p = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    p.add_argument("guests", nargs="*",
+                   help="guest images (ELF, arm64 Image or raw binary); 'none' boots without one")
+    p.add_argument("--build-dir", type=Path, required=True, help="the CMake build directory")
+    p.add_argument("--default-guests", action="store_true", help="run the guests `make run` runs")
+    p.add_argument("--gic", choices=["2", "3"], default="3", help="GIC version (default 3)")
+    p.add_argument("--smp", type=int, default=2, help="number of CPUs (default 2)")
+    p.add_argument("--append", default="", help="hypervisor bootargs (QEMU -append)")
+    p.add_argument("--timeout", type=float, default=30.0, help="seconds before a run counts as hung")
+    p.add_argument("--icount", action="store_true", help="deterministic: one instruction per ns")
+    p.add_argument("--gdb-socket", help="wait for GDB on this unix socket (no timeout)")
+    p.add_argument("--print-command", action="store_true", help="show the QEMU command line")
+    p.add_argument("--expect-status", choices=["ok", "panic", "timeout", "error"],
+                   help="test mode: the outcome the run must have")
+    p.add_argument("--expect", action="append", default=[], help="test mode: a line must match")
+    p.add_argument("--reject", action="append", default=[], help="test mode: no line may match")
+    args = p.parse_args(argv)
+    if args.default_guests:
+        listing = args.build_dir / "default-guests.txt"
+        args.guests += [line for line in listing.read_text().split("\n") if line]
+    if not args.guests:
+        p.error("name a guest image, or --default-guests")
+    return args
+
+
+def main(argv: list[str]) -> int:
+    args = parse_args(argv)
+    style = Style(sys.stdout)
+    out = lambda text: print(text, flush=True)  # noqa: E731
+    test_mode = args.expect_status is not None
+
+    image = hypervisor_image(args.build_dir)
+    if not image.exists():
+        out(style.bad(f"el2lab-run: no hypervisor image at {image}: build first (make)"))
+        return 2
+
+    results = []
+    for name in args.guests:
+        guest = None if name == "none" else Path(name)
+        if guest is not None and not guest.exists():
+            out(style.bad(f"el2lab-run: guest image {guest} does not exist"))
+            return 2
+        label = "no guest" if guest is None else guest.name
+        cmd = qemu_command(args, guest)
+        out(style.note(f"=== el2lab: booting {label} (GICv{args.gic}, {args.smp} CPUs) ==="))
+        if args.print_command or args.gdb_socket:
+            out(" ".join(shlex.quote(c) for c in cmd))
+        if args.gdb_socket:
+            prepare_gdb_socket(Path(args.gdb_socket), guest)
+            out(style.note(f"QEMU waits for GDB on {args.gdb_socket}: run `make gdb` in another terminal"))
+        timeout = None if args.gdb_socket else args.timeout
+        run = run_qemu(cmd, timeout, out, style)
+        summary = describe(run, timeout)
+        out(style.good(summary) if run.outcome == "ok" else style.bad(summary))
+        if test_mode:
+            problems = check(run, args)
+            for problem in problems:
+                out(style.bad(f"CHECK FAILED: {problem}"))
+            results.append((label, "PASS" if not problems else "FAIL"))
+        else:
+            verdict = guest_verdict(run.lines) if run.outcome == "ok" else None
+            results.append((label, verdict or run.outcome.upper()))
+
+    if len(results) > 1 or not test_mode:
+        out(style.note("=== summary ==="))
+        for label, verdict in results:
+            text = f"{label:24} {verdict}"
+            out(style.good(text) if verdict == "PASS" else style.bad(text))
+    return 0 if all(verdict == "PASS" for _, verdict in results) else 1
+
+
+if __name__ == "__main__":
+    sys.exit(main(sys.argv[1:]))
