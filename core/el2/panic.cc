@@ -77,6 +77,7 @@ void set_exit_in_progress(const ExitInProgress& exit) {
 }
 
 void panic_on_exception(std::uint64_t vector, const TrapFrame& frame) {
+  guest_console_flush();  // what the guest printed last comes before the report
   const auto entry = static_cast<esr::VectorEntry>(vector & 0xf);
   log("PANIC: unexpected exception at EL", sysreg::current_el());
   log("  vector    ", esr::vector_name(entry), "  (VBAR_EL2 + ",
@@ -104,6 +105,7 @@ void panic_on_exception(std::uint64_t vector, const TrapFrame& frame) {
 }
 
 void panic(std::string_view reason) {
+  guest_console_flush();
   log("PANIC: ", reason);
   end_run_with_failure();
 }

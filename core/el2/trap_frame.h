@@ -19,6 +19,8 @@
 #include <cstddef>
 #include <cstdint>
 
+#include "core/el2/irq_handler.h"
+
 namespace el2lab {
 
 /// \defgroup exception_path Exception path
@@ -38,11 +40,19 @@ static_assert(offsetof(TrapFrame, sp_el0) == EL2LAB_TF_SP_EL0);
 static_assert(offsetof(TrapFrame, elr) == EL2LAB_TF_ELR);
 static_assert(offsetof(TrapFrame, spsr) == EL2LAB_TF_SPSR);
 
-/// \brief The part of the per-CPU block the assembly touches, reached through TPIDR_EL2.
+/// \brief The per-CPU block reached through TPIDR_EL2 (the assembly uses host_sp only).
 struct CpuLocal {
   std::uint64_t host_sp = 0;  ///< The hypervisor's SP while this CPU runs a guest.
   std::uint32_t index = 0;    ///< Logical CPU number (0 = boot CPU).
+  IrqHandler irq_handler;     ///< IRQ_HANDLER: called for IRQs taken at EL2.
 };
+
+/// The calling CPU's block.
+inline CpuLocal& this_cpu() {
+  std::uint64_t p;
+  asm volatile("mrs %0, tpidr_el2" : "=r"(p));
+  return *reinterpret_cast<CpuLocal*>(p);
+}
 static_assert(offsetof(CpuLocal, host_sp) == EL2LAB_CPU_HOST_SP);
 
 /// \}

@@ -50,6 +50,7 @@ class Hcr {
   using Twi = Flag<13>;       ///< Trap WFI to EL2.
   using Twe = Flag<14>;       ///< Trap WFE to EL2.
   using Tid3 = Flag<18>;      ///< Trap reads of the ID group 3 registers.
+  using Tacr = Flag<21>;      ///< Trap accesses to ACTLR_EL1 (implementation-defined controls).
   using Tsc = Flag<19>;       ///< Trap SMC to EL2 (the guest's SMCs must not reach the firmware).
   using Tvm = Flag<26>;       ///< Trap writes to the EL1 virtual-memory control registers.
   using Tge = Flag<27>;  ///< Trap general exceptions: EL0 runs as a host process (not used here).

@@ -12,6 +12,11 @@ TEST(Registers, HcrFieldsSitAtTheirArchitecturalBits) {
   EXPECT_EQ(Hcr().with<Hcr::Twi>().raw(), 1ull << 13);
   EXPECT_EQ(Hcr().with<Hcr::Tsc>().raw(), 1ull << 19);
   EXPECT_EQ(Hcr().with<Hcr::Rw>().raw(), 1ull << 31);
+  EXPECT_EQ(Hcr().with<Hcr::Tid3>().raw(), 1ull << 18);
+  EXPECT_EQ(Hcr().with<Hcr::Tacr>().raw(), 1ull << 21);
+  EXPECT_EQ(Hcr().with<Hcr::Tvm>().raw(), 1ull << 26);
+  EXPECT_EQ(Hcr().with<Hcr::Twe>().raw(), 1ull << 14);
+  EXPECT_EQ(Hcr().with<Hcr::Swio>().raw(), 1ull << 1);
   EXPECT_EQ(Hcr().with<Hcr::Bsu>(1).raw(), 1ull << 10);
   const Hcr hcr = Hcr().with<Hcr::Rw>().with<Hcr::Tsc>().with<Hcr::Vm>();
   EXPECT_EQ(hcr.raw(), (1ull << 31) | (1ull << 19) | 1ull);

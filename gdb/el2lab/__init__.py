@@ -6,5 +6,6 @@
   commands           the `hv` command family
   annotate           the one-line narration printed at every stop
   session            loading symbols and connecting to QEMU
+  trace              reading the hypervisor's trace ring from memory
 """
-from . import annotate, annotation_points, commands, cpu_state, session, style  # noqa: F401
+from . import annotate, annotation_points, commands, cpu_state, session, style, trace  # noqa: F401

@@ -9,6 +9,8 @@
 using namespace el2lab;
 using namespace el2lab::guest;
 
+const char el2lab::guest::kGuestName[] = "el2_fault";
+
 void guest_main(std::uint64_t) {
   println("el2_fault: asking the hypervisor to fault at EL2");
   const auto result =

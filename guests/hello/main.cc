@@ -3,6 +3,8 @@
 
 using namespace el2lab::guest;
 
+const char el2lab::guest::kGuestName[] = "hello";
+
 void guest_main(std::uint64_t) {
   const unsigned el = current_el();
   println("hello from a guest at EL", el);

@@ -3,6 +3,8 @@
 
 using namespace el2lab::guest;
 
+const char el2lab::guest::kGuestName[] = "spin";
+
 void guest_main(std::uint64_t) {
   println("spin: looping forever on purpose");
   for (;;) asm volatile("" ::: "memory");

@@ -1,0 +1,26 @@
+// The guest's console output, as the emulated PL011 delivers it byte by byte.
+//
+// Bytes are collected into whole lines before they reach the real UART, so that a hypervisor
+// log line never lands in the middle of a line the guest is printing: the guest's text comes
+// out exactly as on bare QEMU, only interleaved line by line with the log.
+#include "core/el2/console.h"
+
+namespace el2lab {
+namespace {
+
+fmt::Buffer<256> pending_line;
+
+}  // namespace
+
+void guest_console_put(char c) {
+  if (c == '\r') return;  // Console::put turns "\n" into "\r\n" itself
+  pending_line.put(std::string_view(&c, 1));
+  if (c == '\n' || pending_line.view().size() == 256) guest_console_flush();
+}
+
+void guest_console_flush() {
+  console().put(pending_line.view());
+  pending_line.clear();
+}
+
+}  // namespace el2lab

@@ -1,0 +1,220 @@
+#pragma once
+/// \file
+/// \brief Aarch64VCpu<H>: one virtual CPU — its registers, how it is entered, and how its
+/// exits are decoded (arm_vcpu's `Aarch64VCpu<H>`).
+
+#include <array>
+#include <cstdint>
+
+#include "core/el2/guest_context.h"
+#include "core/el2/sysreg.h"
+#include "core/el2/trap_frame.h"
+#include "core/portable/esr.h"
+#include "core/portable/exception_injection.h"
+#include "core/portable/exit_decode.h"
+#include "core/portable/guest_abi.h"
+#include "core/portable/registers.h"
+#include "core/portable/trace.h"
+#include "core/portable/vcpu_hal.h"
+#include "core/portable/vm_exit.h"
+
+namespace el2lab {
+
+/// \defgroup vcpu vCPU
+/// \brief Aarch64VCpu<H>: guest context, entry, exit decoding, injection.
+/// \{
+
+static_assert(std::variant_size_v<VmExit> == static_cast<std::size_t>(abi::ExitKind::kCount),
+              "abi::ExitKind numbers the VmExit alternatives");
+static_assert(
+    std::is_same_v<
+        std::variant_alternative_t<static_cast<std::size_t>(abi::ExitKind::kHalt), VmExit>, Halt>);
+
+/// The trace ring every CPU appends to (symbol `el2lab_trace`, layout in trace.h).
+using TraceRing = trace::Ring<256>;
+extern "C" TraceRing el2lab_trace;
+
+/// Reads the PMU cycle counter: retired instructions when QEMU runs with `-icount shift=0`.
+inline std::uint64_t instruction_counter() {
+  std::uint64_t v;
+  asm volatile("mrs %0, pmccntr_el0" : "=r"(v));
+  return v;
+}
+
+/// How a vCPU starts.
+struct VCpuSetup {
+  std::uint32_t id = 0;     ///< vCPU index within its VM.
+  std::uint64_t mpidr = 0;  ///< Affinity the guest reads from MPIDR_EL1 (VMPIDR_EL2).
+  std::uint64_t entry = 0;  ///< First instruction (IPA).
+  std::uint64_t x0 = 0;     ///< x0 at entry: the device tree's IPA for the boot vCPU.
+  std::uint64_t vttbr = 0;  ///< VTTBR_EL2: stage-2 root and VMID.
+};
+
+/// \brief A virtual CPU, parameterised by the HAL (static dispatch for every H:: call).
+template <VCpuHal H>
+class Aarch64VCpu {
+ public:
+  /// A vCPU that will start at \p setup.entry in EL1h with interrupts masked.
+  explicit Aarch64VCpu(const VCpuSetup& setup)
+      : id_(setup.id), mpidr_(setup.mpidr), vttbr_(setup.vttbr), el1_(El1Context::reset_state()) {
+    frame_.elr = setup.entry;
+    frame_.spsr = reg::Spsr::el1h_masked().raw();
+    frame_.x[0] = setup.x0;
+  }
+
+  /// Enters the guest and runs it until it exits; returns the decoded reason. Exits the vCPU
+  /// can answer by itself (an unmodelled trap becomes an exception in the guest) are answered
+  /// before returning; the caller handles the rest and calls run() again.
+  [[gnu::noinline]] VmExit run() {
+    if (!loaded_) load();
+    const std::uint64_t vector = el2lab_enter_guest(&frame_);
+    trap_ = Trap{sysreg::esr_el2::read(), sysreg::far_el2::read(), sysreg::hpfar_el2::read(),
+                 frame_.elr, vector};
+    VmExit exit = decode_exit();
+    ++exit_counts_[exit.index()];
+    record(exit);
+    return exit;
+  }
+
+  /// The value a hypercall returns to the guest (x0).
+  void set_return_value(std::uint64_t value) { frame_.x[0] = value; }
+
+  /// Completes an MmioRead: writes \p value to the destination register with the load's
+  /// zero- or sign-extension (a W destination clears the upper 32 bits, as hardware does).
+  void complete_mmio_read(const MmioRead& read, std::uint64_t value) {
+    if (esr::is_zero_register(read.reg)) return;
+    const unsigned bits = 8 * read.width;
+    if (bits < 64) value &= (std::uint64_t{1} << bits) - 1;
+    if (read.sign_extend && bits < 64 && ((value >> (bits - 1)) & 1) != 0) {
+      value |= ~std::uint64_t{0} << bits;
+    }
+    if (!read.reg_is_64bit) value &= 0xffff'ffff;
+    frame_.x[read.reg] = value;
+  }
+
+  /// Writes general-purpose register \p reg (writes to 31, the zero register, are dropped).
+  void set_gpr(unsigned reg, std::uint64_t value) {
+    if (!esr::is_zero_register(reg)) frame_.x[reg] = value;
+  }
+
+  /// Makes the guest take \p kind at EL1 for the instruction of the last exit, as if the
+  /// hardware had raised it (the exit's PC advance is undone).
+  void inject(InjectedException kind) {
+    const esr::DataAbort abort = esr::DataAbort::decode(esr::Syndrome(trap_.esr).iss());
+    const Injection plan = plan_injection(
+        kind,
+        GuestTrapState{trap_.pc, frame_.spsr, sysreg::vbar_el1::read(), trap_.far, abort.wnr});
+    asm volatile("msr esr_el1, %0" ::"r"(plan.esr_el1));
+    asm volatile("msr elr_el1, %0" ::"r"(plan.elr_el1));
+    asm volatile("msr spsr_el1, %0" ::"r"(plan.spsr_el1));
+    if (plan.sets_far) asm volatile("msr far_el1, %0" ::"r"(plan.far_el1));
+    frame_.elr = plan.new_pc;
+    frame_.spsr = plan.new_pstate;
+  }
+
+  /// vCPU index.
+  std::uint32_t id() const { return id_; }
+  /// MPIDR affinity the guest sees.
+  std::uint64_t mpidr() const { return mpidr_; }
+  /// The guest's registers as of the last exit.
+  const TrapFrame& frame() const { return frame_; }
+  /// The guest PC of the last exit's instruction.
+  std::uint64_t exit_pc() const { return trap_.pc; }
+  /// ESR_EL2 of the last exit.
+  std::uint64_t exit_esr() const { return trap_.esr; }
+  /// How many exits of \p kind this vCPU has taken.
+  std::uint64_t exit_count(abi::ExitKind kind) const {
+    const auto i = static_cast<std::size_t>(kind);
+    return i < exit_counts_.size() ? exit_counts_[i] : 0;
+  }
+  /// The HAL's name, for logs.
+  static constexpr std::string_view hal_name() { return H::name(); }
+
+ private:
+  static constexpr std::uint64_t kLower64Sync = 8, kLower64Irq = 9, kLower64Fiq = 10;
+  static constexpr std::uint64_t kLower32Sync = 12, kLower32Irq = 13, kLower32Fiq = 14;
+
+  struct Trap {
+    std::uint64_t esr = 0, far = 0, hpfar = 0, pc = 0, vector = 0;
+  };
+
+  // First run on this CPU: give the guest its EL1 and FP state, stage-2 tables and identity.
+  void load() {
+    el1_.restore();
+    el2lab_fpsimd_restore(&fp_);
+    sysreg::vmpidr_el2::write(mpidr_);
+    asm volatile("msr vttbr_el2, %0" ::"r"(vttbr_));
+    asm volatile("isb; tlbi vmalls12e1is; dsb ish; isb" ::: "memory");
+    loaded_ = true;
+    record_event(trace::Kind::kGuestEntry, frame_.elr);
+  }
+
+  VmExit decode_exit() {
+    switch (trap_.vector) {
+      case kLower64Sync: {
+        const DecodedExit decoded = decode_sync_exit(SyncTrap{
+            trap_.esr, trap_.far, trap_.hpfar, std::span<const std::uint64_t, 31>(frame_.x)});
+        if (const auto* unhandled = std::get_if<Unhandled>(&decoded.exit)) {
+          inject(injection_for(unhandled->esr));
+        } else {
+          frame_.elr += decoded.pc_advance;
+        }
+        return decoded.exit;
+      }
+      case kLower64Irq:
+      case kLower64Fiq:
+      case kLower32Irq:
+      case kLower32Fiq:
+        // ESR_EL2 is stale here: the interrupt itself says what happened. Direct call to H.
+        return ExternalInterrupt{H::irq_fetch()};
+      case kLower32Sync:
+        // An AArch32 EL0 process of the guest trapped (an abort on a non-RAM address);
+        // el2lab emulates AArch64 accesses only.
+        inject(injection_for(trap_.esr));
+        return Unhandled{trap_.esr, fault_ipa(trap_.hpfar, trap_.far), "trap from AArch32 EL0"};
+      default: return Unhandled{trap_.esr, 0, "SError from the guest"};
+    }
+  }
+
+  static InjectedException injection_for(std::uint64_t raw_esr) {
+    switch (esr::Syndrome(raw_esr).ec()) {
+      case esr::ExceptionClass::kDataAbortLower: return InjectedException::kDataAbort;
+      case esr::ExceptionClass::kInstrAbortLower: return InjectedException::kInstructionAbort;
+      default: return InjectedException::kUndefined;
+    }
+  }
+
+  void record(const VmExit& exit) {
+    std::uint64_t address = 0;
+    if (const auto* r = std::get_if<MmioRead>(&exit)) address = r->address;
+    if (const auto* w = std::get_if<MmioWrite>(&exit)) address = w->address;
+    if (const auto* c = std::get_if<Hypercall>(&exit)) address = c->function;
+    if (const auto* s = std::get_if<SysRegRead>(&exit)) address = s->key;
+    if (const auto* s = std::get_if<SysRegWrite>(&exit)) address = s->key;
+    if (const auto* i = std::get_if<ExternalInterrupt>(&exit)) address = i->vector;
+    if (const auto* u = std::get_if<Unhandled>(&exit)) address = u->address;
+    el2lab_trace.push({0, instruction_counter(), trap_.esr, address, trap_.pc,
+                       static_cast<std::uint16_t>(exit.index()),
+                       static_cast<std::uint16_t>(this_cpu().index), id_});
+  }
+
+  void record_event(trace::Kind kind, std::uint64_t address) {
+    el2lab_trace.push({0, instruction_counter(), 0, address, frame_.elr,
+                       static_cast<std::uint16_t>(kind),
+                       static_cast<std::uint16_t>(this_cpu().index), id_});
+  }
+
+  TrapFrame frame_{};
+  std::uint32_t id_;
+  std::uint64_t mpidr_;
+  std::uint64_t vttbr_;
+  El1Context el1_;
+  FpContext fp_{};
+  bool loaded_ = false;
+  Trap trap_{};
+  std::array<std::uint64_t, std::variant_size_v<VmExit>> exit_counts_{};
+};
+
+/// \}
+
+}  // namespace el2lab

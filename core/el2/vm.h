@@ -1,0 +1,255 @@
+#pragma once
+/// \file
+/// \brief The VM and its run loop: the VMM side of every exit (what axvisor does above
+/// arm_vcpu). Aarch64VCpu<H>::run() says *why* the guest stopped; Vm<H>::run() decides *what
+/// happens next*: emulate the device, answer the call, inject an exception, or end the run.
+
+#include <cstdint>
+#include <variant>
+
+#include "core/el2/console.h"
+#include "core/el2/firmware.h"
+#include "core/el2/panic.h"
+#include "core/el2/sysreg_emulation.h"
+#include "core/el2/vcpu.h"
+#include "core/portable/devices/pl011_emulation.h"
+#include "core/portable/devices/test_device.h"
+#include "core/portable/guest_abi.h"
+#include "core/portable/psci.h"
+#include "core/portable/vm_exit.h"
+
+namespace el2lab {
+
+/// \defgroup vmm Run loop
+/// \brief Handling each VM exit: devices, PSCI, hypercalls, injection.
+/// \{
+
+/// What the run loop needs to know about the VM it runs.
+struct VmConfig {
+  std::uint64_t uart_ipa = 0;       ///< Where the guest's (emulated) PL011 is.
+  bool allow_test_faults = false;   ///< Honour abi::Hypercall::kTestFaultAtEl2.
+  std::uint32_t exits_logged = 64;  ///< Exits printed one per line before only counting.
+};
+
+/// \cond INTERNAL
+template <typename... F>
+struct Overloaded : F... {
+  using F::operator()...;
+};
+template <typename... F>
+Overloaded(F...) -> Overloaded<F...>;
+/// \endcond
+
+/// \brief A VM with one vCPU, its emulated devices and its run loop.
+template <VCpuHal H>
+class Vm {
+ public:
+  /// A VM around \p vcpu with \p config.
+  Vm(Aarch64VCpu<H>& vcpu, const VmConfig& config)
+      : vcpu_(vcpu), config_(config), uart_(guest_console_put) {}
+
+  /// Runs the vCPU until the guest ends the VM. Does not return.
+  [[noreturn]] void run() {
+    log("running vCPU ", vcpu_.id(), " with HAL ", H::name());
+    for (;;) {
+      const VmExit exit = vcpu_.run();
+      set_exit_in_progress({exit_name(exit), vcpu_.exit_esr(), vcpu_.exit_pc()});
+      handle(exit);
+      set_exit_in_progress({});
+    }
+  }
+
+ private:
+  [[gnu::noinline]] void handle(const VmExit& exit) {
+    std::visit(
+        Overloaded{
+            [&](const Hypercall& c) { report(exit, hypercall(c)); },
+            [&](const MmioRead& r) { mmio_read(exit, r); },
+            [&](const MmioWrite& w) { mmio_write(exit, w); },
+            [&](const SysRegRead& r) {
+              if (auto value = emulate_sysreg_read(r.key)) {
+                vcpu_.set_gpr(r.reg, *value);
+                report(exit, "emulated");
+              } else {
+                vcpu_.inject(InjectedException::kUndefined);
+                report(exit, "not modelled: undefined instruction injected", true);
+              }
+            },
+            [&](const SysRegWrite& w) {
+              if (emulate_sysreg_write(w.key, w.value)) {
+                report(exit, "written through");
+              } else {
+                vcpu_.inject(InjectedException::kUndefined);
+                report(exit, "not modelled: undefined instruction injected", true);
+              }
+            },
+            [&](const ExternalInterrupt&) { report(exit, "no interrupt to forward"); },
+            [&](const CpuUp& up) { report(exit, cpu_up(up)); },
+            [&](const CpuDown&) {
+              report(exit, "the VM's only vCPU is off: ending the run", true);
+              end_run();
+            },
+            [&](const SystemDown&) {
+              report(exit, "guest powered the VM off", true);
+              end_run();
+            },
+            [&](const SendIpi&) { report(exit, "no other vCPU to interrupt"); },
+            [&](const Halt&) { report(exit, "resumed (nothing pending)"); },
+            [&](const Nothing&) {},
+            [&](const FailEntry&) { panic("the guest could not be entered"); },
+            [&](const Unhandled&) { report(exit, "exception injected into the guest", true); },
+        },
+        exit);
+  }
+
+  // PSCI calls that are not power requests, and el2lab's own hypercalls.
+  std::string_view hypercall(const Hypercall& call) {
+    const auto function = static_cast<std::uint32_t>(call.function);
+    auto answer = [&](std::int64_t value) {
+      vcpu_.set_return_value(static_cast<std::uint64_t>(value));
+    };
+    switch (function) {
+      case static_cast<std::uint32_t>(psci::Function::kVersion):
+        answer(psci::kVersion1_1);
+        return "PSCI 1.1";
+      case static_cast<std::uint32_t>(psci::Function::kFeatures):
+        answer(psci_feature(static_cast<std::uint32_t>(call.args[0])));
+        return "answered";
+      case static_cast<std::uint32_t>(psci::Function::kAffinityInfo32):
+      case static_cast<std::uint32_t>(psci::Function::kAffinityInfo64):
+        answer(affinity_info(call.args[0], call.args[1]));
+        return "answered";
+      case static_cast<std::uint32_t>(psci::Function::kMigrateInfoType):
+        answer(2);  // no Trusted OS that would need migrating
+        return "no Trusted OS";
+      case static_cast<std::uint32_t>(abi::Hypercall::kExitCount): {
+        const auto kind = static_cast<abi::ExitKind>(call.args[0]);
+        // The count includes this call; the ABI promises it does not.
+        std::uint64_t count = vcpu_.exit_count(kind);
+        if (kind == abi::ExitKind::kHypercall && count > 0) --count;
+        answer(static_cast<std::int64_t>(count));
+        return "exit count";
+      }
+      case static_cast<std::uint32_t>(abi::Hypercall::kNop): answer(0); return "nop";
+      case static_cast<std::uint32_t>(abi::Hypercall::kTestFaultAtEl2):
+        if (config_.allow_test_faults) fault_at_el2_on_purpose();
+        answer(abi::kNotSupported);
+        return "refused: booted without el2lab.test_faults";
+      default: answer(abi::kNotSupported); return "not implemented: NOT_SUPPORTED";
+    }
+  }
+
+  static std::int64_t psci_feature(std::uint32_t function) {
+    switch (static_cast<psci::Function>(function)) {
+      case psci::Function::kVersion:
+      case psci::Function::kFeatures:
+      case psci::Function::kCpuOn32:
+      case psci::Function::kCpuOn64:
+      case psci::Function::kCpuOff:
+      case psci::Function::kAffinityInfo32:
+      case psci::Function::kAffinityInfo64:
+      case psci::Function::kMigrateInfoType:
+      case psci::Function::kSystemOff:
+      case psci::Function::kSystemReset: return static_cast<std::int64_t>(psci::Status::kSuccess);
+      default: return static_cast<std::int64_t>(psci::Status::kNotSupported);
+    }
+  }
+
+  // AFFINITY_INFO: 0 = ON, 1 = OFF; only level 0 (a single vCPU) is supported.
+  std::int64_t affinity_info(std::uint64_t mpidr, std::uint64_t level) const {
+    constexpr std::uint64_t kAffinityMask = 0xff'00ff'ffff;
+    if (level != 0) return static_cast<std::int64_t>(psci::Status::kInvalidParameters);
+    if ((mpidr & kAffinityMask) == (vcpu_.mpidr() & kAffinityMask)) return 0;
+    return static_cast<std::int64_t>(psci::Status::kInvalidParameters);
+  }
+
+  std::string_view cpu_up(const CpuUp& up) {
+    constexpr std::uint64_t kAffinityMask = 0xff'00ff'ffff;
+    if ((up.target_mpidr & kAffinityMask) == (vcpu_.mpidr() & kAffinityMask)) {
+      vcpu_.set_return_value(static_cast<std::uint64_t>(psci::Status::kAlreadyOn));
+      return "ALREADY_ON";
+    }
+    vcpu_.set_return_value(static_cast<std::uint64_t>(psci::Status::kInvalidParameters));
+    return "no such vCPU: INVALID_PARAMETERS";
+  }
+
+  void mmio_read(const VmExit& exit, const MmioRead& r) {
+    std::optional<std::uint64_t> value;
+    const bool console = in(r.address, config_.uart_ipa, 0x1000);
+    if (console) {
+      value = uart_.read(r.address - config_.uart_ipa, r.width);
+    } else if (in(r.address, abi::test_device::kBase, abi::test_device::kSize)) {
+      value = test_device_.read(r.address - abi::test_device::kBase, r.width);
+    }
+    if (!value) return no_device(exit);
+    vcpu_.complete_mmio_read(r, *value);
+    if (!console) report(exit, "emulated");
+  }
+
+  void mmio_write(const VmExit& exit, const MmioWrite& w) {
+    bool ok = false;
+    const bool console = in(w.address, config_.uart_ipa, 0x1000);
+    if (console) {
+      ok = uart_.write(w.address - config_.uart_ipa, w.width, w.data);
+    } else if (in(w.address, abi::test_device::kBase, abi::test_device::kSize)) {
+      ok = test_device_.write(w.address - abi::test_device::kBase, w.width, w.data);
+    }
+    if (!ok) return no_device(exit);
+    if (!console) report(exit, "emulated");
+  }
+
+  void no_device(const VmExit& exit) {
+    vcpu_.inject(InjectedException::kDataAbort);
+    report(exit, "no device there: external abort injected", true);
+  }
+
+  static bool in(std::uint64_t address, std::uint64_t base, std::uint64_t size) {
+    return address >= base && address - base < size;
+  }
+
+  // One line per exit, until config_.exits_logged; the console's own traffic is not logged.
+  void report(const VmExit& exit, std::string_view outcome, bool always = false) {
+    ++exits_seen_;
+    if (exits_seen_ <= config_.exits_logged || always) {
+      log("exit ", describe_exit(exit).view(), " at PC ", fmt::Hex{vcpu_.exit_pc()}, ": ", outcome);
+    } else if (exits_seen_ == config_.exits_logged + 1) {
+      log("(further exits are counted, not printed: see the summary at the end)");
+    }
+  }
+
+  [[noreturn]] void fault_at_el2_on_purpose() {
+    log("test hypercall: faulting at EL2 on purpose (bootargs allow it)");
+    // Beyond the physical address range: with the EL2 MMU off this is an address size fault,
+    // a data abort taken at EL2, which the panic report then explains.
+    volatile auto* nowhere = reinterpret_cast<volatile std::uint64_t*>(0xffff'0000'0000'0000);
+    (void)*nowhere;
+    panic("the deliberate EL2 fault did not fault");
+  }
+
+  [[noreturn]] void end_run() {
+    guest_console_flush();
+    log("exits taken by vCPU ", vcpu_.id(), ":");
+    for (std::size_t kind = 0; kind < static_cast<std::size_t>(abi::ExitKind::kCount); ++kind) {
+      const std::uint64_t count = vcpu_.exit_count(static_cast<abi::ExitKind>(kind));
+      if (count != 0) log("  ", fmt::Padded{kExitKindNames[kind], 18}, count);
+    }
+    log("console: ", uart_.bytes_sent(), " bytes from the guest; powering the machine off");
+    firmware::system_off();
+  }
+
+  static constexpr std::string_view kExitKindNames[] = {
+      "Hypercall", "MmioRead", "MmioWrite",  "SysRegRead", "SysRegWrite", "ExternalInterrupt",
+      "CpuUp",     "CpuDown",  "SystemDown", "SendIPI",    "Halt",        "Nothing",
+      "FailEntry", "Unhandled"};
+  static_assert(std::size(kExitKindNames) == static_cast<std::size_t>(abi::ExitKind::kCount));
+
+  Aarch64VCpu<H>& vcpu_;
+  VmConfig config_;
+  devices::Pl011Emulation uart_;
+  devices::TestDevice test_device_;
+  std::uint32_t exits_seen_ = 0;
+};
+
+/// \}
+
+}  // namespace el2lab

@@ -1,0 +1,70 @@
+#include <gtest/gtest.h>
+
+#include <string>
+
+#include "core/portable/devices/pl011_emulation.h"
+#include "core/portable/devices/test_device.h"
+#include "core/portable/guest_abi.h"
+
+namespace el2lab::devices {
+namespace {
+
+namespace td = abi::test_device;
+
+TEST(TestDevice, ScratchIsLittleEndianAtEveryWidth) {
+  TestDevice dev;
+  ASSERT_TRUE(dev.write(0x10, 8, 0x0807060504030201));
+  EXPECT_EQ(dev.read(0x10, 1), 0x01u);
+  EXPECT_EQ(dev.read(0x11, 1), 0x02u);
+  EXPECT_EQ(dev.read(0x12, 2), 0x0403u);
+  EXPECT_EQ(dev.read(0x14, 4), 0x08070605u);
+  ASSERT_TRUE(dev.write(0x12, 2, 0xbeef));
+  EXPECT_EQ(dev.read(0x10, 8), 0x08070605beef0201u);
+  EXPECT_EQ(dev.read(0xf8, 8), 0u);
+}
+
+TEST(TestDevice, IdPatternAndReservedRegisters) {
+  TestDevice dev;
+  EXPECT_EQ(dev.read(td::kId, 4), 0x454c3254u);  // "EL2T"
+  EXPECT_EQ(dev.read(td::kPattern, 8), 0x8f8e8d8c8b8a8988u);
+  EXPECT_EQ(dev.read(td::kPattern, 1), 0x88u);
+  EXPECT_EQ(dev.read(td::kPattern + 6, 2), 0x8f8eu);
+  EXPECT_EQ(dev.read(td::kPattern + 4, 4), 0x8f8e8d8cu);
+  EXPECT_EQ(dev.read(0x800, 4), 0u);
+  EXPECT_TRUE(dev.write(td::kPattern, 8, 0));  // read-only: ignored
+  EXPECT_EQ(dev.read(td::kPattern, 8), 0x8f8e8d8c8b8a8988u);
+}
+
+TEST(TestDevice, RefusesMisalignedOddAndOutOfRangeAccesses) {
+  TestDevice dev;
+  EXPECT_FALSE(dev.read(0x11, 2));
+  EXPECT_FALSE(dev.read(0x14, 8));
+  EXPECT_FALSE(dev.read(0x10, 3));
+  EXPECT_FALSE(dev.read(0x1000, 4));
+  EXPECT_FALSE(dev.write(0x13, 4, 0));
+}
+
+std::string uart_out;
+void collect(char c) {
+  uart_out.push_back(c);
+}
+
+TEST(Pl011Emulation, TransmitsAndLooksLikeAPl011) {
+  uart_out.clear();
+  Pl011Emulation uart(collect);
+  for (char c : std::string("hi\n")) ASSERT_TRUE(uart.write(0x000, 4, std::uint8_t(c)));
+  ASSERT_TRUE(uart.write(0x000, 1, 'x'));
+  EXPECT_EQ(uart_out, "hi\nx");
+  EXPECT_EQ(uart.bytes_sent(), 4u);
+  EXPECT_EQ(uart.read(0x018, 4), 0x90u);  // FR: TXFE | RXFE
+  // PrimeCell identification a driver probes: PeriphID0-3 and PCellID0-3.
+  const std::uint64_t ids[] = {0x11, 0x10, 0x14, 0x00, 0x0d, 0xf0, 0x05, 0xb1};
+  for (int i = 0; i < 8; ++i) EXPECT_EQ(uart.read(0xfe0 + 4 * i, 4), ids[i]) << i;
+  ASSERT_TRUE(uart.write(0x030, 4, 0x301));  // CR keeps its value
+  EXPECT_EQ(uart.read(0x030, 4), 0x301u);
+  EXPECT_FALSE(uart.read(0x000, 8)) << "no 64-bit PL011 registers";
+  EXPECT_FALSE(uart.write(0x002, 4, 0));
+}
+
+}  // namespace
+}  // namespace el2lab::devices

@@ -1,0 +1,55 @@
+#pragma once
+/// \file
+/// \brief From a trap's raw syndrome to a VmExit: the pure heart of the exit path.
+///
+/// The EL2 code snapshots ESR_EL2, FAR_EL2, HPFAR_EL2 and the guest's registers, and this
+/// decoder — no system register access, no side effects — says what the guest asked for.
+/// PSCI power requests become CpuUp/CpuDown/SystemDown as in arm_vcpu; every other HVC or
+/// trapped SMC is a Hypercall; stage-2 data aborts with a valid syndrome become MMIO; trapped
+/// MRS/MSR become SysRegRead/SysRegWrite, except a write of ICC_SGI1R_EL1, which is SendIpi.
+
+#include <cstdint>
+#include <span>
+
+#include "core/portable/vm_exit.h"
+
+namespace el2lab {
+
+/// \ingroup vm_exit
+/// \brief What the EL2 code captured at a synchronous exit from the guest.
+struct SyncTrap {
+  std::uint64_t esr = 0;                 ///< ESR_EL2.
+  std::uint64_t far = 0;                 ///< FAR_EL2: the guest's virtual fault address.
+  std::uint64_t hpfar = 0;               ///< HPFAR_EL2: the faulting IPA's page (stage-2 faults).
+  std::span<const std::uint64_t, 31> x;  ///< The guest's x0–x30 at the trap.
+};
+
+/// \ingroup vm_exit
+/// \brief A decoded exit and how far the guest's PC must move once it has been handled.
+struct DecodedExit {
+  VmExit exit;                   ///< What the guest asked for.
+  std::uint64_t pc_advance = 0;  ///< 4 for traps that leave ELR on the trapping instruction
+                                 ///< (SMC, MRS/MSR, WFx, MMIO), 0 for HVC (ELR is past it).
+};
+
+/// \ingroup vm_exit
+/// \brief Decodes a synchronous exit from a guest running in AArch64 state.
+DecodedExit decode_sync_exit(const SyncTrap& trap);
+
+/// \ingroup vm_exit
+/// \brief The faulting IPA of a stage-2 abort: HPFAR_EL2.FIPA gives the page, FAR_EL2 the
+/// offset within it.
+constexpr std::uint64_t fault_ipa(std::uint64_t hpfar, std::uint64_t far) {
+  constexpr std::uint64_t kFipaMask = (std::uint64_t{1} << 44) - 1;  // HPFAR_EL2[47:4]
+  return (((hpfar >> 4) & kFipaMask) << 12) | (far & 0xfff);
+}
+
+/// \ingroup vm_exit
+/// \brief The encoding key of ICC_SGI1R_EL1 (op0 3, op1 0, CRn 12, CRm 11, op2 5).
+std::uint32_t icc_sgi1r_key();
+
+/// \ingroup vm_exit
+/// \brief Decodes a value written to ICC_SGI1R_EL1 into the IPI it requests.
+SendIpi decode_sgi1r(std::uint64_t value);
+
+}  // namespace el2lab

@@ -1,0 +1,60 @@
+"""Reading the hypervisor's trace ring (`el2lab_trace`, layout in core/portable/trace.h)."""
+from __future__ import annotations
+
+import struct
+from dataclasses import dataclass
+
+import gdb
+
+from . import cpu_state
+
+MAGIC = 0x45435254  # "TRCE"
+HEADER = struct.Struct("<IHHII Q")  # magic, version, record_size, capacity, reserved, next_seq
+RECORD = struct.Struct("<QQQQQHHI")  # seq, icount, esr, address, guest_pc, kind, cpu, vcpu
+
+EXIT_KINDS = ["Hypercall", "MmioRead", "MmioWrite", "SysRegRead", "SysRegWrite",
+              "ExternalInterrupt", "CpuUp", "CpuDown", "SystemDown", "SendIPI", "Halt",
+              "Nothing", "FailEntry", "Unhandled"]
+EVENT_KINDS = {0x100: "GuestEntry"}
+
+
+@dataclass
+class Record:
+    seq: int
+    icount: int
+    esr: int
+    address: int
+    guest_pc: int
+    kind: int
+    cpu: int
+    vcpu: int
+
+    @property
+    def kind_name(self) -> str:
+        if self.kind < len(EXIT_KINDS):
+            return EXIT_KINDS[self.kind]
+        return EVENT_KINDS.get(self.kind, f"kind {self.kind:#x}")
+
+
+def read_ring() -> list[Record]:
+    """The records still in the ring, oldest first. Raises cpu_state.StateError."""
+    cpu_state.require_target()
+    try:
+        address = int(gdb.parse_and_eval("&el2lab_trace").cast(gdb.lookup_type("unsigned long")))
+    except gdb.error:
+        raise cpu_state.StateError("no symbol el2lab_trace: is the hypervisor's ELF loaded?") from None
+    inferior = gdb.selected_inferior()
+    magic, version, record_size, capacity, _, next_seq = HEADER.unpack(
+        bytes(inferior.read_memory(address, HEADER.size)))
+    if magic != MAGIC or record_size != RECORD.size or capacity == 0:
+        raise cpu_state.StateError(f"el2lab_trace at {address:#x} does not hold a trace ring "
+                                   f"(magic {magic:#x}, record size {record_size})")
+    data = bytes(inferior.read_memory(address + 24, capacity * RECORD.size))
+    records = []
+    first = max(1, next_seq - capacity)
+    for seq in range(first, next_seq):
+        slot = (seq - 1) % capacity
+        record = Record(*RECORD.unpack_from(data, slot * RECORD.size))
+        if record.seq == seq:  # skip a slot being rewritten
+            records.append(record)
+    return records
