@@ -6,6 +6,7 @@
 #include "core/board/qemu-virt/memory_map.h"
 #include "core/board/qemu-virt/pvpanic.h"
 #include "core/el2/console.h"
+#include "core/el2/gic_driver.h"
 #include "core/el2/guest_loader.h"
 #include "core/el2/hal_selection.h"
 #include "core/el2/panic.h"
@@ -74,12 +75,21 @@ void print_banner(const MachineInfo& m, const GuestRam& guest_ram) {
 
 // Stage 2: guest RAM is the only thing mapped. Every device access faults to EL2, so the
 // run loop sees it as MmioRead/MmioWrite and emulates it (or refuses it).
-std::uint64_t build_stage2(const GuestRam& ram) {
+std::uint64_t build_stage2(const MachineInfo& machine, const GuestRam& ram) {
   static stage2::PagePool pool(stage2_pool, [](const void* p) { return Hal::virt_to_phys(p); });
   static stage2::Stage2Table table(pool, kGuestIpaBits);
   if (!table.ok()) panic("no memory for the stage-2 root table");
   const auto error = table.map(ram.base, ram.base, ram.size, stage2::kRamAttributes);
   if (error != stage2::Stage2Table::MapError::kNone) panic("could not map guest RAM at stage 2");
+  // GICv2: the guest's CPU interface (its GICC address) is the hardware's virtual CPU
+  // interface, GICV — the one device a guest touches directly.
+  if (machine.gic == GicVersion::kV2) {
+    constexpr std::uint64_t kGicvSize = 0x2000;
+    if (table.map(machine.gic_redistributor.base, gic::virtual_cpu_interface(), kGicvSize,
+                  stage2::kDeviceAttributes) != stage2::Stage2Table::MapError::kNone) {
+      panic("could not map GICV at stage 2");
+    }
+  }
   std::uint64_t mmfr0;
   asm volatile("mrs %0, id_aa64mmfr0_el1" : "=r"(mmfr0));
   const auto vtcr = stage2::vtcr_for(kGuestIpaBits, static_cast<unsigned>(mmfr0 & 0xf));
@@ -121,8 +131,9 @@ extern "C" [[noreturn]] void el2lab_main(const void* device_tree) {
   // C++ constructors of global objects (the linker collects them in .init_array).
   for (auto* init = __init_array_start; init != __init_array_end; ++init) (*init)();
 
-  // Vectors and the per-CPU block first: from here on any mistake produces a panic report.
-  boot_cpu.hardware_enable();
+  // Vectors first: from here on any mistake produces a panic report.
+  sysreg::vbar_el2::write(reinterpret_cast<std::uint64_t>(el2lab_vector_table));
+  asm volatile("isb");
 
   fdt::Error error = fdt::Error::kNone;
   const std::size_t dtb_size = fdt::Fdt::total_size(device_tree);
@@ -131,6 +142,8 @@ extern "C" [[noreturn]] void el2lab_main(const void* device_tree) {
   const MachineInfo machine = read_machine_info(*tree);
   if (machine.uart.base != 0) Console::use_uart(machine.uart.base);
   board::pvpanic_init(machine);
+  gic::init_distributor(machine);
+  boot_cpu.hardware_enable();
 
   // Guest RAM: from the start of RAM up to the hypervisor (linker.ld puts it at the top).
   const std::uint64_t hyp_start = reinterpret_cast<std::uint64_t>(__hyp_start);
@@ -148,18 +161,43 @@ extern "C" [[noreturn]] void el2lab_main(const void* device_tree) {
   setup.entry = plan->entry;
   // Written after the image is loaded: the tree goes where the initrd may have been.
   setup.x0 = build_guest_device_tree(machine, guest_ram);
-  setup.vttbr = build_stage2(guest_ram);
+  setup.vttbr = build_stage2(machine, guest_ram);
   static Aarch64VCpu<Hal> vcpu(setup);
 
   VmConfig config;
   config.uart_ipa = machine.uart.base;
   config.allow_test_faults = bootargs_has(machine.bootargs, "el2lab.test_faults");
+  config.gic = machine.gic;
+  config.gicd_ipa = machine.gic_distributor.base;
+  config.gicr_ipa = machine.gic == GicVersion::kV3 ? machine.gic_redistributor.base : 0;
   static Vm<Hal> vm(vcpu, config);
   log("entering the guest at EL1");
   vm.run();
 }
 
+/// An IRQ taken while the hypervisor itself runs (it unmasks IRQs only while it waits for a
+/// halted guest). The reference build dispatches it through the per-CPU IRQ_HANDLER — a
+/// type-erased callable, an indirect branch — as arm_vcpu does; built with
+/// EL2LAB_STATIC_IRQ_DISPATCH it calls H::irq_handler() directly instead, so the two can be
+/// compared.
+extern "C" [[gnu::noinline]] void el2lab_current_el_irq() {
+  CpuLocal& cpu = this_cpu();
+  trace_event(trace::Kind::kIrqEntry, 5);
+#ifdef EL2LAB_STATIC_IRQ_DISPATCH
+  Hal::irq_handler();
+  constexpr std::uint64_t kHow = 0;  // direct call
+#else
+  cpu.irq_handler();
+  constexpr std::uint64_t kHow = 1;  // IRQ_HANDLER, indirect
+#endif
+  const std::uint32_t intid =
+      cpu.irq_queue_length == 0 ? gic::kSpurious : cpu.irq_queue[cpu.irq_queue_length - 1];
+  trace_event(trace::Kind::kIrqDispatch, intid, kHow);
+}
+
 /// Exceptions taken while the hypervisor itself runs (vectors 0–7).
 extern "C" void el2lab_current_el_exception(std::uint64_t vector, TrapFrame* frame) {
+  constexpr std::uint64_t kCurrentSpxIrq = 5, kCurrentSpxFiq = 6;
+  if (vector == kCurrentSpxIrq || vector == kCurrentSpxFiq) return el2lab_current_el_irq();
   panic_on_exception(vector, *frame);
 }

@@ -4,6 +4,7 @@
 
 #include <cstdint>
 
+#include "core/el2/gic_driver.h"
 #include "core/el2/irq_handler.h"
 #include "core/el2/sysreg.h"
 #include "core/el2/trap_frame.h"
@@ -18,15 +19,17 @@ namespace el2lab {
 
 /// The HCR_EL2 value while guests run: what EL1 may do on its own and what traps to EL2.
 inline constexpr reg::Hcr kGuestHcr = reg::Hcr()
-                                          .with<reg::Hcr::Vm>()     // stage-2 translation on
-                                          .with<reg::Hcr::Swio>()   // set/way ops are safe
-                                          .with<reg::Hcr::Rw>()     // EL1 is AArch64
-                                          .with<reg::Hcr::Tsc>()    // SMC traps: PSCI is ours
-                                          .with<reg::Hcr::Twi>()    // WFI traps: Halt exits
-                                          .with<reg::Hcr::Twe>()    // WFE traps too
-                                          .with<reg::Hcr::Tid3>()   // ID registers: SysRegRead
-                                          .with<reg::Hcr::Tvm>()    // VM controls: SysRegWrite
-                                          .with<reg::Hcr::Tacr>();  // ACTLR: not modelled
+                                          .with<reg::Hcr::Vm>()    // stage-2 translation on
+                                          .with<reg::Hcr::Swio>()  // set/way ops are safe
+                                          .with<reg::Hcr::Rw>()    // EL1 is AArch64
+                                          .with<reg::Hcr::Tsc>()   // SMC traps: PSCI is ours
+                                          .with<reg::Hcr::Twi>()   // WFI traps: Halt exits
+                                          .with<reg::Hcr::Twe>()   // WFE traps too
+                                          .with<reg::Hcr::Tid3>()  // ID registers: SysRegRead
+                                          .with<reg::Hcr::Tvm>()   // VM controls: SysRegWrite
+                                          .with<reg::Hcr::Tacr>()  // ACTLR: not modelled
+                                          .with<reg::Hcr::Imo>()   // IRQs to EL2, vIRQs to EL1
+                                          .with<reg::Hcr::Fmo>();  // FIQs likewise
 
 /// \brief Per physical CPU state (arm_vcpu's `Aarch64PerCpu<H>`).
 ///
@@ -45,6 +48,7 @@ class Aarch64PerCpu {
   /// this object and registers IRQ_HANDLER. Must run on the CPU this object belongs to.
   void hardware_enable() {
     sysreg::vbar_el2::write(reinterpret_cast<std::uint64_t>(el2lab_vector_table));
+    gic::init_cpu(sysreg::mpidr_el1::read());
     sysreg::tpidr_el2::write(reinterpret_cast<std::uint64_t>(&local_));
     local_.irq_handler = IrqHandler(kCallHalIrqHandler);
     sysreg::write_hcr(kGuestHcr);

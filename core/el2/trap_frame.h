@@ -45,6 +45,16 @@ struct CpuLocal {
   std::uint64_t host_sp = 0;  ///< The hypervisor's SP while this CPU runs a guest.
   std::uint32_t index = 0;    ///< Logical CPU number (0 = boot CPU).
   IrqHandler irq_handler;     ///< IRQ_HANDLER: called for IRQs taken at EL2.
+  /// Interrupts acknowledged at EL2 (by H::irq_handler) that the run loop has not handled.
+  std::uint32_t irq_queue[8] = {};
+  std::uint32_t irq_queue_length = 0;  ///< Entries used in irq_queue.
+
+  /// Queues an acknowledged interrupt for the run loop; false if the queue is full.
+  bool queue_irq(std::uint32_t intid) {
+    if (irq_queue_length == sizeof(irq_queue) / sizeof(irq_queue[0])) return false;
+    irq_queue[irq_queue_length++] = intid;
+    return true;
+  }
 };
 
 /// The calling CPU's block.

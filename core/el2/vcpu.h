@@ -34,11 +34,22 @@ static_assert(
 using TraceRing = trace::Ring<256>;
 extern "C" TraceRing el2lab_trace;
 
+/// Appends an event that is not an exit (see trace::Kind) to the trace ring.
+inline void trace_event(trace::Kind kind, std::uint64_t address, std::uint64_t detail = 0,
+                        std::uint64_t guest_pc = 0, std::uint32_t vcpu = 0);
+
 /// Reads the PMU cycle counter: retired instructions when QEMU runs with `-icount shift=0`.
 inline std::uint64_t instruction_counter() {
   std::uint64_t v;
   asm volatile("mrs %0, pmccntr_el0" : "=r"(v));
   return v;
+}
+
+inline void trace_event(trace::Kind kind, std::uint64_t address, std::uint64_t detail,
+                        std::uint64_t guest_pc, std::uint32_t vcpu) {
+  el2lab_trace.push({0, instruction_counter(), detail, address, guest_pc,
+                     static_cast<std::uint16_t>(kind), static_cast<std::uint16_t>(this_cpu().index),
+                     vcpu});
 }
 
 /// How a vCPU starts.
@@ -164,9 +175,13 @@ class Aarch64VCpu {
       case kLower64Irq:
       case kLower64Fiq:
       case kLower32Irq:
-      case kLower32Fiq:
+      case kLower32Fiq: {
         // ESR_EL2 is stale here: the interrupt itself says what happened. Direct call to H.
-        return ExternalInterrupt{H::irq_fetch()};
+        trace_event(trace::Kind::kIrqEntry, trap_.vector, 0, trap_.pc, id_);
+        const std::size_t intid = H::irq_fetch();
+        trace_event(trace::Kind::kIrqDispatch, intid, 0, trap_.pc, id_);
+        return ExternalInterrupt{intid};
+      }
       case kLower32Sync:
         // An AArch32 EL0 process of the guest trapped (an abort on a non-RAM address);
         // el2lab emulates AArch64 accesses only.

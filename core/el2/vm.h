@@ -9,13 +9,16 @@
 
 #include "core/el2/console.h"
 #include "core/el2/firmware.h"
+#include "core/el2/gic_driver.h"
 #include "core/el2/panic.h"
 #include "core/el2/sysreg_emulation.h"
 #include "core/el2/vcpu.h"
 #include "core/portable/devices/pl011_emulation.h"
 #include "core/portable/devices/test_device.h"
+#include "core/portable/gic.h"
 #include "core/portable/guest_abi.h"
 #include "core/portable/psci.h"
+#include "core/portable/vgic.h"
 #include "core/portable/vm_exit.h"
 
 namespace el2lab {
@@ -26,9 +29,12 @@ namespace el2lab {
 
 /// What the run loop needs to know about the VM it runs.
 struct VmConfig {
-  std::uint64_t uart_ipa = 0;       ///< Where the guest's (emulated) PL011 is.
-  bool allow_test_faults = false;   ///< Honour abi::Hypercall::kTestFaultAtEl2.
-  std::uint32_t exits_logged = 64;  ///< Exits printed one per line before only counting.
+  std::uint64_t uart_ipa = 0;             ///< Where the guest's (emulated) PL011 is.
+  GicVersion gic = GicVersion::kUnknown;  ///< The GIC the guest sees (the board's).
+  std::uint64_t gicd_ipa = 0;             ///< The guest's distributor (emulated).
+  std::uint64_t gicr_ipa = 0;             ///< The guest's redistributors (GICv3, emulated).
+  bool allow_test_faults = false;         ///< Honour abi::Hypercall::kTestFaultAtEl2.
+  std::uint32_t exits_logged = 64;        ///< Exits printed one per line before only counting.
 };
 
 /// \cond INTERNAL
@@ -46,13 +52,15 @@ class Vm {
  public:
   /// A VM around \p vcpu with \p config.
   Vm(Aarch64VCpu<H>& vcpu, const VmConfig& config)
-      : vcpu_(vcpu), config_(config), uart_(guest_console_put) {}
+      : vcpu_(vcpu), config_(config), uart_(guest_console_put), vgic_(config.gic, 1) {}
 
   /// Runs the vCPU until the guest ends the VM. Does not return.
   [[noreturn]] void run() {
     log("running vCPU ", vcpu_.id(), " with HAL ", H::name());
     for (;;) {
+      deliver_virtual_interrupts();
       const VmExit exit = vcpu_.run();
+      reap_list_registers();
       set_exit_in_progress({exit_name(exit), vcpu_.exit_esr(), vcpu_.exit_pc()});
       handle(exit);
       set_exit_in_progress({});
@@ -83,7 +91,9 @@ class Vm {
                 report(exit, "not modelled: undefined instruction injected", true);
               }
             },
-            [&](const ExternalInterrupt&) { report(exit, "no interrupt to forward"); },
+            [&](const ExternalInterrupt& irq) {
+              report(exit, physical_interrupt(static_cast<std::uint32_t>(irq.vector)));
+            },
             [&](const CpuUp& up) { report(exit, cpu_up(up)); },
             [&](const CpuDown&) {
               report(exit, "the VM's only vCPU is off: ending the run", true);
@@ -93,8 +103,8 @@ class Vm {
               report(exit, "guest powered the VM off", true);
               end_run();
             },
-            [&](const SendIpi&) { report(exit, "no other vCPU to interrupt"); },
-            [&](const Halt&) { report(exit, "resumed (nothing pending)"); },
+            [&](const SendIpi& ipi) { report(exit, send_ipi(ipi)); },
+            [&](const Halt&) { report(exit, halt()); },
             [&](const Nothing&) {},
             [&](const FailEntry&) { panic("the guest could not be entered"); },
             [&](const Unhandled&) { report(exit, "exception injected into the guest", true); },
@@ -178,6 +188,11 @@ class Vm {
     const bool console = in(r.address, config_.uart_ipa, 0x1000);
     if (console) {
       value = uart_.read(r.address - config_.uart_ipa, r.width);
+    } else if (in(r.address, config_.gicd_ipa, kDistributorSize)) {
+      value = vgic_.distributor_read(r.address - config_.gicd_ipa, r.width, vcpu_.id());
+    } else if (config_.gicr_ipa != 0 &&
+               in(r.address, config_.gicr_ipa, vgic::VirtualGic::kRedistributorStride)) {
+      value = vgic_.redistributor_read(r.address - config_.gicr_ipa, r.width);
     } else if (in(r.address, abi::test_device::kBase, abi::test_device::kSize)) {
       value = test_device_.read(r.address - abi::test_device::kBase, r.width);
     }
@@ -191,11 +206,149 @@ class Vm {
     const bool console = in(w.address, config_.uart_ipa, 0x1000);
     if (console) {
       ok = uart_.write(w.address - config_.uart_ipa, w.width, w.data);
+    } else if (in(w.address, config_.gicd_ipa, kDistributorSize)) {
+      vgic::SgiRequest sgi;
+      ok = vgic_.distributor_write(w.address - config_.gicd_ipa, w.width, w.data, vcpu_.id(), &sgi);
+      if (sgi.valid) send_sgi_v2(sgi);
+    } else if (config_.gicr_ipa != 0 &&
+               in(w.address, config_.gicr_ipa, vgic::VirtualGic::kRedistributorStride)) {
+      ok = vgic_.redistributor_write(w.address - config_.gicr_ipa, w.width, w.data);
     } else if (in(w.address, abi::test_device::kBase, abi::test_device::kSize)) {
       ok = test_device_.write(w.address - abi::test_device::kBase, w.width, w.data);
     }
     if (!ok) return no_device(exit);
     if (!console) report(exit, "emulated");
+  }
+
+  // ---- interrupts -------------------------------------------------------------------------
+
+  static constexpr std::uint64_t kDistributorSize = 0x10000;
+
+  struct VirtualIrq {
+    std::uint32_t intid;
+    bool hw;  // forwarded physical interrupt: the guest's EOI deactivates it
+  };
+
+  // A physical interrupt the HAL acknowledged: keep it or forward it to the guest.
+  std::string_view physical_interrupt(std::uint32_t intid) {
+    if (intid == gic::kSpurious) return "spurious: nothing to do";
+    gic::priority_drop(intid);
+    if (intid == gic::kVirtualTimerPpi) {
+      // The guest's own timer: forwarded, and left active until the guest's EOI.
+      queue_virtual(intid, true);
+      return "virtual timer: forwarded to the guest";
+    }
+    gic::deactivate(intid);
+    return "not the guest's: deactivated";
+  }
+
+  void queue_virtual(std::uint32_t intid, bool hw) {
+    for (std::size_t i = 0; i < pending_count_; ++i) {
+      if (pending_[i].intid == intid) return;  // already pending: interrupts do not stack
+    }
+    if (pending_count_ < pending_.size()) pending_[pending_count_++] = {intid, hw};
+  }
+
+  // Moves pending virtual interrupts the guest has enabled into free list registers.
+  void deliver_virtual_interrupts() {
+    std::size_t kept = 0;
+    for (std::size_t i = 0; i < pending_count_; ++i) {
+      const VirtualIrq irq = pending_[i];
+      const int lr = irq_deliverable(irq.intid) ? free_list_register() : -1;
+      if (lr < 0) {
+        pending_[kept++] = irq;
+        continue;
+      }
+      gic::ListEntry entry;
+      entry.virtual_id = irq.intid;
+      entry.physical_id = irq.hw ? irq.intid : 0;
+      entry.hw = irq.hw;
+      entry.priority = vgic_.priority(irq.intid, vcpu_.id());
+      entry.group1 = vgic_.group1(irq.intid, vcpu_.id());
+      entry.state = gic::LrState::kPending;
+      gic::write_list_register(static_cast<unsigned>(lr), entry);
+      lr_intid_[static_cast<std::size_t>(lr)] = irq.intid + 1;
+      trace_event(trace::Kind::kIrqInjected, irq.intid, static_cast<std::uint64_t>(lr),
+                  vcpu_.frame().elr, vcpu_.id());
+    }
+    pending_count_ = kept;
+  }
+
+  bool irq_deliverable(std::uint32_t intid) const { return vgic_.deliverable(intid, vcpu_.id()); }
+
+  int free_list_register() const {
+    const unsigned count = gic::list_register_count();
+    for (unsigned n = 0; n < count && n < lr_intid_.size(); ++n) {
+      if (lr_intid_[n] == 0) return static_cast<int>(n);
+    }
+    return -1;
+  }
+
+  // A list register the guest has finished with (state back to invalid) is free again.
+  void reap_list_registers() {
+    const unsigned count = gic::list_register_count();
+    for (unsigned n = 0; n < count && n < lr_intid_.size(); ++n) {
+      if (lr_intid_[n] == 0) continue;
+      if (gic::read_list_register(n).state == gic::LrState::kInvalid) {
+        trace_event(trace::Kind::kGuestEoi, lr_intid_[n] - 1, n, vcpu_.exit_pc(), vcpu_.id());
+        lr_intid_[n] = 0;
+      }
+    }
+  }
+
+  bool interrupt_waiting() const {
+    for (std::size_t i = 0; i < pending_count_; ++i) {
+      if (irq_deliverable(pending_[i].intid)) return true;
+    }
+    const unsigned count = gic::list_register_count();
+    for (unsigned n = 0; n < count && n < lr_intid_.size(); ++n) {
+      if (lr_intid_[n] != 0 && gic::read_list_register(n).state == gic::LrState::kPending)
+        return true;
+    }
+    return false;
+  }
+
+  // WFI/WFE: if nothing is waiting for the guest, sleep at EL2 with IRQs unmasked until a
+  // physical interrupt arrives. It is taken at EL2 (current-EL IRQ vector), dispatched through
+  // IRQ_HANDLER to H::irq_handler(), which queues it; the run loop then handles the queue.
+  // If nothing could ever wake the vCPU (its virtual timer is off or masked, or the guest has
+  // not enabled the timer's interrupt), the WFI completes at once — the architecture lets WFI
+  // complete spuriously — rather than park the physical CPU forever.
+  std::string_view halt() {
+    if (interrupt_waiting()) return "an interrupt is waiting: resumed";
+    if (!virtual_timer_can_fire()) return "nothing can wake the vCPU: WFI completes at once";
+    CpuLocal& cpu = this_cpu();
+    while (cpu.irq_queue_length == 0) {
+      asm volatile("msr daifclr, #2; wfi; msr daifset, #2" ::: "memory");
+    }
+    std::string_view outcome = "woke on an interrupt";
+    for (std::uint32_t i = 0; i < cpu.irq_queue_length; ++i) {
+      outcome = physical_interrupt(cpu.irq_queue[i]);
+    }
+    cpu.irq_queue_length = 0;
+    return outcome;
+  }
+
+  bool virtual_timer_can_fire() const {
+    std::uint64_t ctl;
+    asm volatile("mrs %0, cntv_ctl_el0" : "=r"(ctl));
+    constexpr std::uint64_t kEnable = 1, kImask = 2;
+    return (ctl & (kEnable | kImask)) == kEnable && irq_deliverable(gic::kVirtualTimerPpi);
+  }
+
+  // One vCPU: an IPI can only be for the sender itself.
+  std::string_view send_ipi(const SendIpi& ipi) {
+    const bool to_self =
+        ipi.send_to_self || ((ipi.target_cpu == (vcpu_.mpidr() & 0xff'ff00)) &&
+                             ((ipi.target_list >> (vcpu_.mpidr() & 0xf)) & 1) != 0);
+    if (!to_self || ipi.send_to_all) return "no other vCPU to interrupt";
+    queue_virtual(static_cast<std::uint32_t>(ipi.vector), false);
+    return "SGI queued for this vCPU";
+  }
+
+  void send_sgi_v2(const vgic::SgiRequest& sgi) {
+    if (sgi.filter == 2 || (sgi.filter == 0 && (sgi.target_list & 1) != 0))
+      queue_virtual(sgi.intid, false);
   }
 
   void no_device(const VmExit& exit) {
@@ -246,6 +399,10 @@ class Vm {
   Aarch64VCpu<H>& vcpu_;
   VmConfig config_;
   devices::Pl011Emulation uart_;
+  vgic::VirtualGic vgic_;
+  std::array<VirtualIrq, 16> pending_{};
+  std::size_t pending_count_ = 0;
+  std::array<std::uint32_t, 16> lr_intid_{};  // INTID + 1 held by each list register; 0 = free
   devices::TestDevice test_device_;
   std::uint32_t exits_seen_ = 0;
 };

@@ -33,6 +33,11 @@ namespace el2lab::trace {
 enum class Kind : std::uint16_t {
   kExitBase = 0x000,    ///< + abi::ExitKind: a VM exit.
   kGuestEntry = 0x100,  ///< First entry of a vCPU into its guest.
+  kIrqEntry = 0x101,  ///< An IRQ vector fired; address = vector index (5 at EL2, 9 from the guest).
+  kIrqDispatch = 0x102,  ///< The HAL acknowledged it; address = INTID, esr = 0 for the direct
+                         ///< H::irq_fetch() call, 1 for the indirect IRQ_HANDLER call.
+  kIrqInjected = 0x103,  ///< Written to a list register; address = INTID, esr = list register n.
+  kGuestEoi = 0x104,     ///< The guest finished it (its list register emptied); address = INTID.
 };
 
 /// One event (48 bytes).

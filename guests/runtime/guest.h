@@ -169,6 +169,12 @@ void install_vectors();
 /// "FAIL <guest>: unexpected exception ESR ... ELR ..." and powers the machine off.
 void set_sync_handler(SyncHandler handler);
 
+/// Handles an IRQ taken at EL1 (vector 5, EL1 with SP_EL1); installed with set_irq_handler().
+using IrqHandler = void (*)();
+
+/// Installs \p handler for IRQs; without one, an IRQ is an unexpected exception (FAIL).
+void set_irq_handler(IrqHandler handler);
+
 }  // namespace el2lab::guest
 
 /// Each guest's main function.

@@ -147,6 +147,12 @@ using namespace el2lab::guest;
 
 /// Called by vectors.S for every exception taken at EL1, with the index (0–15) of the vector
 /// that fired and the registers it saved. Returning resumes the guest at frame->elr.
+namespace {
+el2lab::guest::IrqHandler irq_handler = nullptr;
+}  // namespace
+
+void el2lab::guest::set_irq_handler(IrqHandler handler) { irq_handler = handler; }
+
 extern "C" void guest_exception(std::uint64_t vector, ExceptionFrame* frame) {
   ExceptionInfo info{};
   asm volatile("mrs %0, esr_el1" : "=r"(info.esr));
@@ -156,6 +162,11 @@ extern "C" void guest_exception(std::uint64_t vector, ExceptionFrame* frame) {
   // Vectors 0 and 4 are the synchronous entries for exceptions taken from EL1 itself.
   const bool synchronous_from_el1 = vector == 0 || vector == 4;
   if (synchronous_from_el1 && sync_handler != nullptr && sync_handler(info)) return;
+  constexpr std::uint64_t kIrqFromEl1Spx = 5;
+  if (vector == kIrqFromEl1Spx && irq_handler != nullptr) {
+    irq_handler();
+    return;
+  }
 
   constexpr std::string_view kKinds[] = {"synchronous", "IRQ", "FIQ", "SError"};
   println("FAIL ", kGuestName, ": unexpected exception ESR ", fmt::Hex{info.esr}, " ELR ",

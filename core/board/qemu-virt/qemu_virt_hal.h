@@ -6,6 +6,8 @@
 #include <cstdint>
 #include <string_view>
 
+#include "core/el2/gic_driver.h"
+#include "core/el2/trap_frame.h"
 #include "core/portable/vcpu_hal.h"
 
 namespace el2lab::board {
@@ -15,14 +17,21 @@ namespace el2lab::board {
 /// starter HAL is compared against.
 ///
 /// Memory: the hypervisor runs with the EL2 MMU off, so its addresses are physical.
-/// Interrupts: no physical interrupt is routed to EL2 yet (HCR_EL2.IMO stays clear until the
-/// GIC driver is in), so irq_fetch() reports a spurious interrupt and irq_handler() has
-/// nothing to acknowledge.
+/// Interrupts: the board's GIC (v2 or v3, as the device tree says), through gic_driver.h.
 struct QemuVirtHal {
-  /// Acknowledges the pending physical interrupt and returns its ID.
-  static std::size_t irq_fetch() { return kSpuriousInterrupt; }
-  /// Handles an interrupt taken at EL2.
-  static void irq_handler() {}
+  /// Acknowledges the pending physical interrupt and returns its ID (1023 if none). Called
+  /// directly by Aarch64VCpu<H>::run() when an IRQ made the guest exit.
+  static std::size_t irq_fetch() { return gic::acknowledge(); }
+  /// Handles an interrupt taken at EL2 (reached through IRQ_HANDLER): acknowledges it and
+  /// queues it for the run loop, which forwards it to the guest or keeps it.
+  static void irq_handler() {
+    const std::uint32_t intid = gic::acknowledge();
+    if (intid == gic::kSpurious) return;
+    if (!this_cpu().queue_irq(intid)) {
+      gic::priority_drop(intid);  // no room: let it go rather than block the CPU interface
+      gic::deactivate(intid);
+    }
+  }
   /// The name the log and GDB use.
   static std::string_view name() { return "QemuVirtHal"; }
   /// Hypervisor pointer to physical address (identity: the EL2 MMU is off).

@@ -1,0 +1,186 @@
+#include "core/el2/gic_driver.h"
+
+namespace el2lab::gic {
+namespace {
+
+GicVersion gic_version = GicVersion::kUnknown;
+std::uint64_t gicd = 0, gicr = 0, gicr_size = 0, gicc = 0, gich = 0, gicv = 0;
+
+volatile std::uint32_t& mmio32(std::uint64_t address) {
+  return *reinterpret_cast<volatile std::uint32_t*>(address);
+}
+volatile std::uint64_t& mmio64(std::uint64_t address) {
+  return *reinterpret_cast<volatile std::uint64_t*>(address);
+}
+
+// Distributor and redistributor-SGI-frame offsets.
+constexpr std::uint64_t kCtlr = 0x0, kIgroupr = 0x80, kIsenabler = 0x100, kIpriorityr = 0x400;
+// GICv3 redistributor.
+constexpr std::uint64_t kGicrTyper = 0x8, kGicrWaker = 0x14, kSgiFrame = 0x10000;
+constexpr std::uint64_t kGicrStride = 0x20000;
+constexpr std::uint32_t kWakerProcessorSleep = 1u << 1, kWakerChildrenAsleep = 1u << 2;
+constexpr std::uint32_t kTyperLast = 1u << 4;
+// GICv2 CPU interface and hypervisor interface.
+constexpr std::uint64_t kGiccPmr = 0x4, kGiccIar = 0xc, kGiccEoir = 0x10, kGiccDir = 0x1000;
+constexpr std::uint64_t kGichHcr = 0x0, kGichVtr = 0x4, kGichLr0 = 0x100;
+constexpr std::uint8_t kHypervisorPriority = 0xa0;
+
+#define EL2LAB_MRS(reg)                       \
+  ({                                          \
+    std::uint64_t v_;                         \
+    asm volatile("mrs %0, " #reg : "=r"(v_)); \
+    v_;                                       \
+  })
+#define EL2LAB_MSR(reg, v) asm volatile("msr " #reg ", %0" ::"r"(static_cast<std::uint64_t>(v)))
+
+// The redistributor whose affinity matches this CPU's (GICR_TYPER[63:32]).
+std::uint64_t find_redistributor(std::uint64_t mpidr) {
+  const std::uint64_t affinity = (mpidr & 0xff'ffff) | ((mpidr >> 8) & 0xff00'0000);
+  for (std::uint64_t rd = gicr; rd < gicr + gicr_size; rd += kGicrStride) {
+    const std::uint64_t typer = mmio64(rd + kGicrTyper);
+    if ((typer >> 32) == affinity) return rd;
+    if (typer & kTyperLast) break;
+  }
+  return 0;
+}
+
+void enable_ppi(std::uint64_t frame, std::uint32_t intid, bool group1) {
+  volatile std::uint8_t* prio = reinterpret_cast<volatile std::uint8_t*>(frame + kIpriorityr);
+  prio[intid] = kHypervisorPriority;
+  if (group1) mmio32(frame + kIgroupr) = mmio32(frame + kIgroupr) | (1u << intid);
+  mmio32(frame + kIsenabler) = 1u << intid;
+}
+
+void init_cpu_v3(std::uint64_t mpidr) {
+  const std::uint64_t rd = find_redistributor(mpidr);
+  if (rd != 0) {
+    // Wake the redistributor (real hardware needs it; QEMU does not model the sleep bits).
+    mmio32(rd + kGicrWaker) = mmio32(rd + kGicrWaker) & ~kWakerProcessorSleep;
+    while ((mmio32(rd + kGicrWaker) & kWakerChildrenAsleep) != 0) {
+    }
+    enable_ppi(rd + kSgiFrame, kVirtualTimerPpi, true);
+    enable_ppi(rd + kSgiFrame, kMaintenancePpi, true);
+  }
+  // ICC_SRE_EL2: system-register interface (SRE) for EL2, and let EL1 use it too (Enable).
+  EL2LAB_MSR(icc_sre_el2, EL2LAB_MRS(icc_sre_el2) | 0x9);
+  asm volatile("isb");
+  EL2LAB_MSR(icc_pmr_el1, 0xff);
+  EL2LAB_MSR(icc_bpr1_el1, 0);
+  EL2LAB_MSR(icc_ctlr_el1, EL2LAB_MRS(icc_ctlr_el1) | 0x2);  // EOImode = 1
+  EL2LAB_MSR(icc_igrpen1_el1, 1);
+  // The guest's virtual CPU interface: on, with the guest's own controls at reset values.
+  EL2LAB_MSR(ich_vmcr_el2, 0);
+  EL2LAB_MSR(ich_hcr_el2, 1);  // En
+  asm volatile("isb");
+}
+
+void init_cpu_v2() {
+  // Group 0 only (no security extensions on virt), EOImode 1 (GICC_CTLR bit 9).
+  volatile std::uint8_t* prio = reinterpret_cast<volatile std::uint8_t*>(gicd + kIpriorityr);
+  prio[kVirtualTimerPpi] = kHypervisorPriority;
+  prio[kMaintenancePpi] = kHypervisorPriority;
+  mmio32(gicd + kIsenabler) = (1u << kVirtualTimerPpi) | (1u << kMaintenancePpi);
+  mmio32(gicc + kGiccPmr) = 0xff;
+  mmio32(gicc + kCtlr) = 0x1 | (1u << 9);
+  mmio32(gich + kGichHcr) = 1;  // En
+}
+
+}  // namespace
+
+void init_distributor(const MachineInfo& machine) {
+  gic_version = machine.gic;
+  gicd = machine.gic_distributor.base;
+  if (gic_version == GicVersion::kV3) {
+    gicr = machine.gic_redistributor.base;
+    gicr_size = machine.gic_redistributor.size;
+    mmio32(gicd + kCtlr) = (1u << 4) | 0x2;  // ARE, EnableGrp1 (single security state)
+  } else if (gic_version == GicVersion::kV2) {
+    gicc = machine.gic_redistributor.base;
+    gich = machine.gic_hyp_interface.base;
+    gicv = machine.gic_virtual_cpu.base;
+    mmio32(gicd + kCtlr) = 0x1;  // EnableGrp0
+  }
+}
+
+void init_cpu(std::uint64_t mpidr) {
+  if (gic_version == GicVersion::kV3) init_cpu_v3(mpidr);
+  if (gic_version == GicVersion::kV2) init_cpu_v2();
+}
+
+GicVersion version() {
+  return gic_version;
+}
+
+std::uint32_t acknowledge() {
+  if (gic_version == GicVersion::kV3) {
+    const auto intid = static_cast<std::uint32_t>(EL2LAB_MRS(icc_iar1_el1) & 0xff'ffff);
+    asm volatile("dsb sy" ::: "memory");
+    return intid;
+  }
+  if (gic_version == GicVersion::kV2) return mmio32(gicc + kGiccIar) & 0x3ff;
+  return kSpurious;
+}
+
+void priority_drop(std::uint32_t intid) {
+  if (gic_version == GicVersion::kV3) {
+    EL2LAB_MSR(icc_eoir1_el1, intid);
+    asm volatile("isb");
+  } else if (gic_version == GicVersion::kV2) {
+    mmio32(gicc + kGiccEoir) = intid;
+  }
+}
+
+void deactivate(std::uint32_t intid) {
+  if (gic_version == GicVersion::kV3) {
+    EL2LAB_MSR(icc_dir_el1, intid);
+    asm volatile("isb");
+  } else if (gic_version == GicVersion::kV2) {
+    mmio32(gicc + kGiccDir) = intid;
+  }
+}
+
+unsigned list_register_count() {
+  if (gic_version == GicVersion::kV3)
+    return static_cast<unsigned>(EL2LAB_MRS(ich_vtr_el2) & 0x1f) + 1;
+  if (gic_version == GicVersion::kV2) return (mmio32(gich + kGichVtr) & 0x3f) + 1;
+  return 0;
+}
+
+// ICH_LR<n>_EL2 are sixteen separate system registers: one case each.
+#define EL2LAB_LR_CASES(X) \
+  X(0) X(1) X(2) X(3) X(4) X(5) X(6) X(7) X(8) X(9) X(10) X(11) X(12) X(13) X(14) X(15)
+
+ListEntry read_list_register(unsigned n) {
+  if (gic_version == GicVersion::kV2) return decode_lr_v2(mmio32(gich + kGichLr0 + 4 * n));
+  std::uint64_t v = 0;
+  switch (n) {
+#define EL2LAB_READ_LR(i) \
+  case i: v = EL2LAB_MRS(ich_lr##i##_el2); break;
+    EL2LAB_LR_CASES(EL2LAB_READ_LR)
+#undef EL2LAB_READ_LR
+    default: break;
+  }
+  return decode_lr_v3(v);
+}
+
+void write_list_register(unsigned n, const ListEntry& entry) {
+  if (gic_version == GicVersion::kV2) {
+    mmio32(gich + kGichLr0 + 4 * n) = encode_lr_v2(entry);
+    return;
+  }
+  const std::uint64_t v = encode_lr_v3(entry);
+  switch (n) {
+#define EL2LAB_WRITE_LR(i) \
+  case i: EL2LAB_MSR(ich_lr##i##_el2, v); break;
+    EL2LAB_LR_CASES(EL2LAB_WRITE_LR)
+#undef EL2LAB_WRITE_LR
+    default: break;
+  }
+  asm volatile("isb");
+}
+
+std::uint64_t virtual_cpu_interface() {
+  return gicv;
+}
+
+}  // namespace el2lab::gic

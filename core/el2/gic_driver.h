@@ -1,0 +1,53 @@
+#pragma once
+/// \file
+/// \brief The physical GIC, as the hypervisor drives it: GICv3 through system registers and
+/// redistributors, GICv2 through memory-mapped GICD/GICC/GICH. The version comes from the
+/// device tree; the rest of the hypervisor calls these functions and never asks which.
+
+#include <cstdint>
+
+#include "core/portable/gic.h"
+#include "core/portable/machine_info.h"
+
+namespace el2lab::gic {
+
+/// \ingroup gic
+/// \brief Sets up the distributor (once, on the boot CPU) and remembers the addresses.
+void init_distributor(const MachineInfo& machine);
+
+/// \ingroup gic
+/// \brief Sets up the calling CPU's redistributor (v3), CPU interface (EOImode 1: priority drop
+/// and deactivation are separate, so a forwarded interrupt stays active until the guest is
+/// done with it) and virtual CPU interface, and enables the PPIs the hypervisor takes.
+void init_cpu(std::uint64_t mpidr);
+
+/// \ingroup gic
+/// \brief The GIC generation in use.
+GicVersion version();
+
+/// \ingroup gic
+/// \brief Acknowledges the highest-priority pending interrupt; kSpurious if none.
+std::uint32_t acknowledge();
+/// \ingroup gic
+/// \brief Drops the running priority after \p intid (EOIR); it stays active.
+void priority_drop(std::uint32_t intid);
+/// \ingroup gic
+/// \brief Deactivates \p intid (DIR): for interrupts the hypervisor keeps for itself.
+void deactivate(std::uint32_t intid);
+
+/// \ingroup gic
+/// \brief Number of list registers of the virtual CPU interface.
+unsigned list_register_count();
+/// \ingroup gic
+/// \brief Reads list register \p n.
+ListEntry read_list_register(unsigned n);
+/// \ingroup gic
+/// \brief Writes list register \p n.
+void write_list_register(unsigned n, const ListEntry& entry);
+
+/// \ingroup gic
+/// \brief Physical address of the GICv2 virtual CPU interface (GICV), which the guest sees at
+/// its GICC address; 0 on GICv3.
+std::uint64_t virtual_cpu_interface();
+
+}  // namespace el2lab::gic
