@@ -23,6 +23,8 @@ def main() -> int:
                 continue
             count += 1
             name = line.split()[0].replace("<H>", f"<{hal}>")
+            if name.startswith("H::"):
+                name = hal + name[1:]
             if name not in symbols:
                 missing.append(name)
     for name in missing:

@@ -65,8 +65,8 @@ class Style:
         return line
 
 
-def hypervisor_image(build_dir: Path) -> Path:
-    return build_dir / "aarch64" / "core" / "el2" / "el2lab.bin"
+def hypervisor_image(build_dir: Path, variant: str = "el2lab") -> Path:
+    return build_dir / "aarch64" / "core" / "el2" / f"{variant}.bin"
 
 
 def qemu_command(args: argparse.Namespace, guest: Path | None) -> list[str]:
@@ -83,7 +83,7 @@ def qemu_command(args: argparse.Namespace, guest: Path | None) -> list[str]:
         # The hypervisor's only way to report a failure (see core/board/qemu-virt/pvpanic.h).
         "-device", "pvpanic-pci",
         "-action", "panic=exit-failure",
-        "-kernel", str(hypervisor_image(args.build_dir)),
+        "-kernel", str(hypervisor_image(args.build_dir, args.hypervisor)),
     ]
     if guest is not None:
         cmd += ["-initrd", str(guest)]
@@ -205,6 +205,8 @@ def parse_args(argv: list[str]) -> argparse.Namespace:
     p.add_argument("--build-dir", type=Path, required=True, help="the CMake build directory")
     p.add_argument("--default-guests", action="store_true", help="run the guests `make run` runs")
     p.add_argument("--gic", choices=["2", "3"], default="3", help="GIC version (default 3)")
+    p.add_argument("--hypervisor", choices=["el2lab", "el2lab-static"], default="el2lab",
+                   help="which build: IRQ_HANDLER at EL2 (default) or fully static dispatch")
     p.add_argument("--smp", type=int, default=2, help="number of CPUs (default 2)")
     p.add_argument("--append", default="", help="hypervisor bootargs (QEMU -append)")
     p.add_argument("--timeout", type=float, default=30.0, help="seconds before a run counts as hung")
@@ -230,7 +232,7 @@ def main(argv: list[str]) -> int:
     out = lambda text: print(text, flush=True)  # noqa: E731
     test_mode = args.expect_status is not None
 
-    image = hypervisor_image(args.build_dir)
+    image = hypervisor_image(args.build_dir, args.hypervisor)
     if not image.exists():
         out(style.bad(f"el2lab-run: no hypervisor image at {image}: build first (make)"))
         return 2
