@@ -1,5 +1,7 @@
 #include "core/el2/console.h"
 
+#include <atomic>
+
 #include "core/board/qemu-virt/memory_map.h"
 #include "core/board/qemu-virt/pl011.h"
 
@@ -22,6 +24,19 @@ void Console::use_uart(std::uint64_t base) {
 
 Console& console() {
   return the_console;
+}
+
+namespace {
+std::atomic<bool> console_busy{false};
+}  // namespace
+
+ConsoleLock::ConsoleLock() {
+  while (console_busy.exchange(true, std::memory_order_acquire)) {
+  }
+}
+
+ConsoleLock::~ConsoleLock() {
+  console_busy.store(false, std::memory_order_release);
 }
 
 }  // namespace el2lab

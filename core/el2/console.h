@@ -25,9 +25,21 @@ class Console {
 /// The one console instance.
 Console& console();
 
+/// Serialises whole log lines between CPUs (a spinlock).
+class ConsoleLock {
+ public:
+  /// Waits until this CPU owns the console.
+  ConsoleLock();
+  /// Lets the next CPU print.
+  ~ConsoleLock();
+  ConsoleLock(const ConsoleLock&) = delete;
+  ConsoleLock& operator=(const ConsoleLock&) = delete;
+};
+
 /// Prints one log line: "[el2lab] " followed by \p args and a newline.
 template <typename... Args>
 void log(const Args&... args) {
+  const ConsoleLock lock;
   fmt::write(console(), "[el2lab] ", args..., "\n");
 }
 

@@ -28,4 +28,8 @@ std::uint32_t psci_version() {
   return static_cast<std::uint32_t>(smc(psci::Function::kVersion));
 }
 
+std::int64_t cpu_on(std::uint64_t mpidr, std::uint64_t entry, std::uint64_t context) {
+  return static_cast<std::int64_t>(smc(psci::Function::kCpuOn64, mpidr, entry, context));
+}
+
 }  // namespace el2lab::firmware

@@ -17,4 +17,9 @@ namespace el2lab::firmware {
 /// \brief The firmware's PSCI_VERSION (major << 16 | minor).
 std::uint32_t psci_version();
 
+/// \ingroup boot
+/// \brief Starts the physical CPU \p mpidr at \p entry (physical address) with x0 = \p context.
+/// \return PSCI's status (0 = success).
+std::int64_t cpu_on(std::uint64_t mpidr, std::uint64_t entry, std::uint64_t context);
+
 }  // namespace el2lab::firmware

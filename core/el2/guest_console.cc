@@ -19,6 +19,7 @@ void guest_console_put(char c) {
 }
 
 void guest_console_flush() {
+  const ConsoleLock lock;
   console().put(pending_line.view());
   pending_line.clear();
 }

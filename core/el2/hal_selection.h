@@ -9,6 +9,8 @@
 #include EL2LAB_HAL_HEADER
 #else
 #include "core/board/qemu-virt/qemu_virt_hal.h"
+/// The HAL type: board::QemuVirtHal unless the build defines EL2LAB_HAL_HEADER and its own
+/// EL2LAB_HAL_TYPE.
 #define EL2LAB_HAL_TYPE ::el2lab::board::QemuVirtHal
 #endif
 

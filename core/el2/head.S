@@ -46,3 +46,23 @@ el2lab_entry:
 3:  wfe
     b       3b
     .size el2lab_entry, . - el2lab_entry
+
+/*
+ * Where a secondary CPU starts, at EL2h, when the boot CPU asks the firmware's PSCI CPU_ON
+ * for it: x0 = the CPU's logical index (the CPU_ON context), its stack the index-th one.
+ */
+    .globl el2lab_secondary_entry
+    .type el2lab_secondary_entry, %function
+el2lab_secondary_entry:
+    mov     x19, x0
+    adrp    x1, __stacks_start
+    add     x1, x1, :lo12:__stacks_start
+    add     x2, x0, #1
+    lsl     x2, x2, #14             // (index + 1) * 16 KiB
+    add     x1, x1, x2
+    mov     sp, x1
+    mov     x0, x19
+    bl      el2lab_secondary_main   // does not return
+4:  wfe
+    b       4b
+    .size el2lab_secondary_entry, . - el2lab_secondary_entry

@@ -3,9 +3,12 @@
 // Read top to bottom: check we are at EL2, install the vectors, read the device tree, print
 // the banner, enable EL2 on this CPU, build the guest's stage-2 tables and device tree, load
 // the guest, and hand its vCPU to the run loop, which runs until the guest powers off.
+#include <atomic>
+
 #include "core/board/qemu-virt/memory_map.h"
 #include "core/board/qemu-virt/pvpanic.h"
 #include "core/el2/console.h"
+#include "core/el2/firmware.h"
 #include "core/el2/gic_driver.h"
 #include "core/el2/guest_loader.h"
 #include "core/el2/hal_selection.h"
@@ -19,6 +22,8 @@
 #include "core/portable/guest_device_tree.h"
 #include "core/portable/machine_info.h"
 #include "core/portable/stage2.h"
+
+extern "C" char el2lab_secondary_entry[];
 
 namespace el2lab {
 
@@ -40,7 +45,28 @@ constexpr std::uint16_t kVmid = 1;
 // Stage-2 tables come from this pool (4 KiB pages in the hypervisor's BSS).
 alignas(4096) std::uint64_t stage2_pool[8 * 512];
 
-Aarch64PerCpu<Hal> boot_cpu(0);
+// One Aarch64PerCpu<H> per physical CPU; index 0 is the boot CPU.
+Aarch64PerCpu<Hal> cpus[board::kMaxCpus];
+std::atomic<std::uint32_t> cpus_online{0};
+
+// Brings every other physical CPU up at EL2 through the firmware's PSCI CPU_ON. Each runs
+// el2lab_secondary_main, enables EL2 on itself and parks until there is a vCPU for it.
+void start_secondary_cpus(const MachineInfo& machine) {
+  const std::uint32_t count =
+      machine.cpu_count < board::kMaxCpus ? machine.cpu_count : board::kMaxCpus;
+  for (std::uint32_t i = 1; i < count; ++i) {
+    cpus[i].set_index(i);
+    const std::int64_t status = firmware::cpu_on(
+        machine.cpu_mpidr[i], reinterpret_cast<std::uint64_t>(el2lab_secondary_entry), i);
+    if (status != 0) {
+      log("CPU ", i, " (MPIDR ", fmt::Hex{machine.cpu_mpidr[i]}, ") did not start: PSCI ", status);
+      continue;
+    }
+    // Wait for it to report in, so CPUs come up one at a time and in order.
+    while (cpus_online.load(std::memory_order_acquire) < i + 1) {
+    }
+  }
+}
 
 [[noreturn]] void refuse_to_run_below_el2(unsigned el) {
   log("started at EL", el, ", but a hypervisor needs EL2:");
@@ -124,6 +150,16 @@ extern void (*__init_array_start[])();
 extern void (*__init_array_end[])();
 }
 
+/// A secondary CPU's C++ entry (head.S), with its logical index.
+extern "C" [[noreturn]] void el2lab_secondary_main(std::uint64_t index) {
+  cpus[index].hardware_enable();
+  log("CPU ", index, " online at EL", sysreg::current_el(), ", MPIDR ",
+      fmt::Hex{sysreg::mpidr_el1::read() & 0xff'00ff'ffff});
+  cpus_online.fetch_add(1, std::memory_order_release);
+  // No vCPU for this CPU yet: park it.
+  for (;;) asm volatile("wfe");
+}
+
 /// The boot CPU's C++ entry point, called by head.S with the device tree QEMU passed in x0.
 extern "C" [[noreturn]] void el2lab_main(const void* device_tree) {
   if (const unsigned el = sysreg::current_el(); el != 2) refuse_to_run_below_el2(el);
@@ -143,12 +179,15 @@ extern "C" [[noreturn]] void el2lab_main(const void* device_tree) {
   if (machine.uart.base != 0) Console::use_uart(machine.uart.base);
   board::pvpanic_init(machine);
   gic::init_distributor(machine);
-  boot_cpu.hardware_enable();
+  cpus[0].hardware_enable();
+  cpus_online.store(1, std::memory_order_release);
 
   // Guest RAM: from the start of RAM up to the hypervisor (linker.ld puts it at the top).
   const std::uint64_t hyp_start = reinterpret_cast<std::uint64_t>(__hyp_start);
   const GuestRam guest_ram{machine.memory.base, hyp_start - machine.memory.base};
   print_banner(machine, guest_ram);
+  start_secondary_cpus(machine);
+  log("  online      ", cpus_online.load(), " of ", machine.cpu_count, " CPUs at EL2");
 
   auto plan = load_guest(machine, guest_ram);
   if (!plan) panic("nothing to run");
@@ -168,6 +207,13 @@ extern "C" [[noreturn]] void el2lab_main(const void* device_tree) {
   config.uart_ipa = machine.uart.base;
   config.allow_test_faults = bootargs_has(machine.bootargs, "el2lab.test_faults");
   config.gic = machine.gic;
+  // el2lab.log_exits=N: print up to N exits one per line (default 64), e.g. to follow a hang.
+  if (auto n = bootargs_value(machine.bootargs, "el2lab.log_exits"); !n.empty()) {
+    std::uint32_t value = 0;
+    for (char c : n)
+      value = (c >= '0' && c <= '9') ? value * 10 + static_cast<std::uint32_t>(c - '0') : value;
+    config.exits_logged = value;
+  }
   config.gicd_ipa = machine.gic_distributor.base;
   config.gicr_ipa = machine.gic == GicVersion::kV3 ? machine.gic_redistributor.base : 0;
   static Vm<Hal> vm(vcpu, config);

@@ -40,7 +40,9 @@ template <VCpuHal H>
 class Aarch64PerCpu {
  public:
   /// State for logical CPU \p index (not yet enabled).
-  explicit Aarch64PerCpu(std::uint32_t index) { local_.index = index; }
+  explicit Aarch64PerCpu(std::uint32_t index = 0) { local_.index = index; }
+  /// Sets the logical CPU number (for per-CPU arrays built before the CPUs are known).
+  void set_index(std::uint32_t index) { local_.index = index; }
   Aarch64PerCpu(const Aarch64PerCpu&) = delete;
   Aarch64PerCpu& operator=(const Aarch64PerCpu&) = delete;
 

@@ -229,14 +229,26 @@ class Vm {
     bool hw;  // forwarded physical interrupt: the guest's EOI deactivates it
   };
 
+  // How a physical interrupt is forwarded. GICv3: with the list register's HW bit, so the
+  // guest's EOI deactivates it in hardware. GICv2: in software — QEMU 7.2's GICv2 model does
+  // not re-evaluate a level interrupt deactivated through a HW list register, so a tick that
+  // came while it was active would be lost. There the list register asks for a maintenance
+  // interrupt on the guest's EOI, and the hypervisor deactivates the physical one itself.
+  bool forward_in_hardware() const { return config_.gic == GicVersion::kV3; }
+
   // A physical interrupt the HAL acknowledged: keep it or forward it to the guest.
   std::string_view physical_interrupt(std::uint32_t intid) {
     if (intid == gic::kSpurious) return "spurious: nothing to do";
     gic::priority_drop(intid);
     if (intid == gic::kVirtualTimerPpi) {
       // The guest's own timer: forwarded, and left active until the guest's EOI.
-      queue_virtual(intid, true);
+      queue_virtual(intid, forward_in_hardware());
       return "virtual timer: forwarded to the guest";
+    }
+    if (intid == gic::kMaintenancePpi) {
+      reap_list_registers();  // clears the EOI'd entries, which lowers the maintenance line
+      gic::deactivate(intid);
+      return "maintenance: the guest finished an interrupt";
     }
     gic::deactivate(intid);
     return "not the guest's: deactivated";
@@ -266,8 +278,12 @@ class Vm {
       entry.priority = vgic_.priority(irq.intid, vcpu_.id());
       entry.group1 = vgic_.group1(irq.intid, vcpu_.id());
       entry.state = gic::LrState::kPending;
+      // A software-forwarded physical interrupt: be told when the guest is done with it.
+      const bool physical = irq.intid == gic::kVirtualTimerPpi;
+      entry.eoi_maintenance = physical && !irq.hw;
       gic::write_list_register(static_cast<unsigned>(lr), entry);
       lr_intid_[static_cast<std::size_t>(lr)] = irq.intid + 1;
+      lr_deactivate_[static_cast<std::size_t>(lr)] = entry.eoi_maintenance ? irq.intid + 1 : 0;
       trace_event(trace::Kind::kIrqInjected, irq.intid, static_cast<std::uint64_t>(lr),
                   vcpu_.frame().elr, vcpu_.id());
     }
@@ -291,7 +307,12 @@ class Vm {
       if (lr_intid_[n] == 0) continue;
       if (gic::read_list_register(n).state == gic::LrState::kInvalid) {
         trace_event(trace::Kind::kGuestEoi, lr_intid_[n] - 1, n, vcpu_.exit_pc(), vcpu_.id());
+        // Clear the whole entry, not just its state: a stale interrupt ID left in an empty list
+        // register must not be mistaken for a live one by the GIC.
+        gic::write_list_register(n, gic::ListEntry{});
+        if (lr_deactivate_[n] != 0) gic::deactivate(lr_deactivate_[n] - 1);
         lr_intid_[n] = 0;
+        lr_deactivate_[n] = 0;
       }
     }
   }
@@ -318,8 +339,11 @@ class Vm {
     if (interrupt_waiting()) return "an interrupt is waiting: resumed";
     if (!virtual_timer_can_fire()) return "nothing can wake the vCPU: WFI completes at once";
     CpuLocal& cpu = this_cpu();
+    // WFI with IRQs still masked (it wakes on a pending interrupt all the same), then open a
+    // window to take it. Unmasking first would lose an IRQ that arrives just before the WFI:
+    // it would be taken, and the WFI would then sleep with nothing left to wake it.
     while (cpu.irq_queue_length == 0) {
-      asm volatile("msr daifclr, #2; wfi; msr daifset, #2" ::: "memory");
+      asm volatile("wfi; msr daifclr, #2; isb; msr daifset, #2" ::: "memory");
     }
     std::string_view outcome = "woke on an interrupt";
     for (std::uint32_t i = 0; i < cpu.irq_queue_length; ++i) {
@@ -402,7 +426,8 @@ class Vm {
   vgic::VirtualGic vgic_;
   std::array<VirtualIrq, 16> pending_{};
   std::size_t pending_count_ = 0;
-  std::array<std::uint32_t, 16> lr_intid_{};  // INTID + 1 held by each list register; 0 = free
+  std::array<std::uint32_t, 16> lr_intid_{};       // INTID + 1 held by each list register; 0 = free
+  std::array<std::uint32_t, 16> lr_deactivate_{};  // physical INTID + 1 to deactivate on EOI
   devices::TestDevice test_device_;
   std::uint32_t exits_seen_ = 0;
 };

@@ -79,11 +79,11 @@ class Node {
   std::optional<Property> property(std::string_view name) const;
   /// True if the "compatible" list contains \p compatible.
   bool is_compatible(std::string_view compatible) const;
-  /// Entry \p index of the "reg" property, decoded with the parent's #address-cells/#size-cells.
+  /// Entry \p index of the "reg" property, decoded with the parent's \#address-cells/\#size-cells.
   std::optional<Region> reg(std::size_t index = 0) const;
-  /// The #address-cells this node declares for its children (2 if absent).
+  /// The \#address-cells this node declares for its children (2 if absent).
   std::uint32_t child_address_cells() const;
-  /// The #size-cells this node declares for its children (1 if absent).
+  /// The \#size-cells this node declares for its children (1 if absent).
   std::uint32_t child_size_cells() const;
 
   /// Calls \p visit(Node) for each direct child, in blob order; stops early if it returns false.

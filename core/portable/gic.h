@@ -45,12 +45,15 @@ struct ListEntry {
                                       ///< deactivates it, so a level-triggered device (the timer)
                                       ///< cannot fire again before the guest has handled it.
   LrState state = LrState::kInvalid;  ///< Where the interrupt is in its life.
+  bool eoi_maintenance = false;       ///< Raise a maintenance interrupt when the guest EOIs it
+                                      ///< (software-forwarded interrupts only, hw = false).
 };
 
-/// ICH_LR<n>_EL2: vINTID [31:0], pINTID [44:32], Priority [55:48], Group [60], HW [61],
-/// State [63:62].
+/// ICH_LR<n>_EL2: vINTID [31:0], pINTID [44:32] (with HW; without HW, bit 41 is EOI),
+/// Priority [55:48], Group [60], HW [61], State [63:62].
 constexpr std::uint64_t encode_lr_v3(const ListEntry& e) {
   return std::uint64_t{e.virtual_id} | (e.hw ? (std::uint64_t{e.physical_id & 0x1fff} << 32) : 0) |
+         (!e.hw && e.eoi_maintenance ? (std::uint64_t{1} << 41) : 0) |
          (std::uint64_t{e.priority} << 48) | (std::uint64_t{e.group1} << 60) |
          (std::uint64_t{e.hw} << 61) | (std::uint64_t{static_cast<std::uint8_t>(e.state)} << 62);
 }
@@ -61,16 +64,18 @@ constexpr ListEntry decode_lr_v3(std::uint64_t lr) {
   e.virtual_id = static_cast<std::uint32_t>(lr & 0xffff'ffff);
   e.hw = ((lr >> 61) & 1) != 0;
   e.physical_id = e.hw ? static_cast<std::uint32_t>((lr >> 32) & 0x1fff) : 0;
+  e.eoi_maintenance = !e.hw && ((lr >> 41) & 1) != 0;
   e.priority = static_cast<std::uint8_t>((lr >> 48) & 0xff);
   e.group1 = ((lr >> 60) & 1) != 0;
   e.state = static_cast<LrState>((lr >> 62) & 3);
   return e;
 }
 
-/// GICH_LR<n>: VirtualID [9:0], PhysicalID [19:10], Priority [27:23] (top 5 bits of the 8-bit
-/// priority), State [29:28], Grp1 [30], HW [31].
+/// GICH_LR<n>: VirtualID [9:0], PhysicalID [19:10] (with HW; without HW, bit 19 is EOI),
+/// Priority [27:23] (top 5 bits of the 8-bit priority), State [29:28], Grp1 [30], HW [31].
 constexpr std::uint32_t encode_lr_v2(const ListEntry& e) {
   return (e.virtual_id & 0x3ff) | (e.hw ? ((e.physical_id & 0x3ff) << 10) : 0) |
+         (!e.hw && e.eoi_maintenance ? (1u << 19) : 0) |
          (std::uint32_t{static_cast<std::uint8_t>(e.priority >> 3)} << 23) |
          (std::uint32_t{static_cast<std::uint8_t>(e.state)} << 28) |
          (std::uint32_t{e.group1} << 30) | (std::uint32_t{e.hw} << 31);
@@ -82,6 +87,7 @@ constexpr ListEntry decode_lr_v2(std::uint32_t lr) {
   e.virtual_id = lr & 0x3ff;
   e.hw = ((lr >> 31) & 1) != 0;
   e.physical_id = e.hw ? (lr >> 10) & 0x3ff : 0;
+  e.eoi_maintenance = !e.hw && ((lr >> 19) & 1) != 0;
   e.priority = static_cast<std::uint8_t>(((lr >> 23) & 0x1f) << 3);
   e.group1 = ((lr >> 30) & 1) != 0;
   e.state = static_cast<LrState>((lr >> 28) & 3);

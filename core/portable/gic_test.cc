@@ -35,6 +35,11 @@ TEST(Gic, ListRegisterV2) {
   EXPECT_FALSE(back.group1);
   EXPECT_EQ(decode_lr_v2(3u << 28).state, LrState::kPendingActive);
   EXPECT_EQ(encode_lr_v2({1023, 0, 0, false, false, LrState::kInvalid}), 1023u);
+  // Software-forwarded with an EOI maintenance interrupt: EOI is bit 19, only without HW.
+  ListEntry sw{27, 0, 0xa0, false, false, LrState::kPending, true};
+  EXPECT_EQ(encode_lr_v2(sw), 27u | (0x14u << 23) | (1u << 28) | (1u << 19));
+  EXPECT_TRUE(decode_lr_v2(encode_lr_v2(sw)).eoi_maintenance);
+  EXPECT_EQ(encode_lr_v3(sw), 27ull | (1ull << 41) | (0xa0ull << 48) | (1ull << 62));
 }
 
 }  // namespace

@@ -97,7 +97,10 @@ void guest_main(std::uint64_t device_tree) {
   const std::uint64_t irqs = exit_count(abi::ExitKind::kExternalInterrupt) - irqs_before;
   println("timer: ", ticks, " ticks, period ", period, " counts, gaps ", shortest, "..", longest,
           "; ", halts, " WFI exits, ", irqs, " IRQ exits");
-  expect(halts >= kTicks / 2, "ticks reached the halted vCPU (WFI exits)");
-  expect(irqs >= kTicks / 2, "ticks interrupted the running guest (ExternalInterrupt exits)");
+  // A tick of the first half can still land while the guest runs between two WFIs, so the
+  // split is not exact; each path must carry a good share, and together all of them.
+  expect(halts >= kTicks / 4, "ticks reached the halted vCPU (WFI exits)");
+  expect(irqs >= kTicks / 4, "ticks interrupted the running guest (ExternalInterrupt exits)");
+  expect(halts + irqs >= kTicks, "every tick went through the hypervisor");
   report();
 }
