@@ -31,7 +31,7 @@ static_assert(
         std::variant_alternative_t<static_cast<std::size_t>(abi::ExitKind::kHalt), VmExit>, Halt>);
 
 /// The trace ring every CPU appends to (symbol `el2lab_trace`, layout in trace.h).
-using TraceRing = trace::Ring<256>;
+using TraceRing = trace::Ring<1024>;
 extern "C" TraceRing el2lab_trace;
 
 /// Appends an event that is not an exit (see trace::Kind) to the trace ring.
