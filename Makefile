@@ -6,6 +6,7 @@
 #   make test       run every test (unit, QEMU, GDB) through CTest
 #   make debug      like run, but QEMU waits for GDB ...
 #   make gdb        ... which this attaches, in a second terminal
+#   make docs       build the reference site into build/docs/html (Doxygen + PlantUML)
 #   make clean      remove the build tree
 #
 # Knobs: GUEST=path  GIC=2|3  SMP=n  APPEND="bootargs"  BUILD=dir
@@ -23,7 +24,7 @@ RUN = $(PYTHON) tools/el2lab_run.py --build-dir $(BUILD) --gic $(GIC) --smp $(SM
 GUESTS = $(if $(GUEST),$(GUEST),--default-guests)
 GDB_SOCKET = $(BUILD)/gdb.sock
 
-.PHONY: all build setup configure run test debug gdb clean
+.PHONY: all build setup configure run test debug gdb docs clean
 
 all: build
 
@@ -47,7 +48,11 @@ debug: build
 	@$(RUN) --gdb-socket $(GDB_SOCKET) $(if $(GUEST),$(GUEST),$$(head -n1 $(BUILD)/default-guests.txt))
 
 gdb: setup
-	@EL2LAB_BUILD=$(BUILD) gdb-multiarch -q -x gdb/el2lab.gdb
+	@EL2LAB_BUILD=$(BUILD) gdb-multiarch -q -x gdb/el2lab_gdb.py
+
+docs: configure
+	@cmake --build $(BUILD) --target docs -j $(JOBS)
+	@echo "open $(BUILD)/docs/html/index.html"
 
 clean:
 	rm -rf $(BUILD) compile_commands.json

@@ -19,10 +19,12 @@ requirements=(
   "gdb-multiarch|gdb-multiarch"
   "libgtest-dev|/usr/include/gtest/gtest.h"
   "doxygen|doxygen"
+  "doxygen-awesome-css|/usr/share/doxygen-awesome-css/doxygen-awesome.css"
   "graphviz|dot"
   "plantuml|/usr/share/plantuml/plantuml.jar"
   "default-jre-headless|java"
   "device-tree-compiler|dtc"
+  "chromium|chromium"
 )
 
 missing=()

@@ -7,9 +7,13 @@
 /// registers straight into the vCPU (no copy). The offsets are macros so `.S` files can use
 /// them; the C++ struct is checked against them below.
 
+/// Size of a TrapFrame in bytes (31 registers, SP_EL0, ELR_EL2, SPSR_EL2).
 #define EL2LAB_TRAP_FRAME_SIZE 272
+/// Offset of TrapFrame::sp_el0.
 #define EL2LAB_TF_SP_EL0 248
+/// Offset of TrapFrame::elr.
 #define EL2LAB_TF_ELR 256
+/// Offset of TrapFrame::spsr.
 #define EL2LAB_TF_SPSR 264
 
 /// Offset of the host stack pointer in the per-CPU block TPIDR_EL2 points to.
