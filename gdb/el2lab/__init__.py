@@ -2,10 +2,25 @@
 
   style              colours on a terminal, plain text when piped or with NO_COLOR
   annotation_points  the symbols the narration uses (read from core/annotation_points.txt)
+  esr, exits         ESR_EL2 and VmExit decoding in plain Python (no gdb needed: unit-tested)
   cpu_state          which EL and translation regime a stop is in, read safely
-  commands           the `hv` command family
+  symbols            annotation points resolved in the loaded hypervisor; dispatch call sites
+  vmexit             reading a VmExit std::variant from memory
   annotate           the one-line narration printed at every stop
+  tracer             `hv trace`: non-stopping breakpoints that collect a path's events
+  vcpu               finding Aarch64VCpu<H> objects and showing their registers
+  printers           pretty-printers for TrapFrame, VmExit and Aarch64VCpu<H>
+  commands           the `hv` command family
   session            loading symbols and connecting to QEMU
   trace              reading the hypervisor's trace ring from memory
 """
-from . import annotate, annotation_points, commands, cpu_state, session, style, trace  # noqa: F401
+try:
+    import gdb  # noqa: F401
+except ImportError:  # plain python3 (the unit tests): only the pure modules are usable
+    gdb = None
+if gdb is not None and not hasattr(gdb, "execute"):
+    gdb = None  # python3 started at the top of the tree imports the gdb/ folder as "gdb"
+
+if gdb is not None:
+    from . import (annotate, annotation_points, commands, cpu_state, printers,  # noqa: F401
+                   session, style, symbols, trace, tracer, vcpu, vmexit)

@@ -1,45 +1,322 @@
-"""The narration: one line at every stop that says where in the hypervisor we are."""
+"""The narration: one line at every stop that says where in the hypervisor's path we are.
+
+The path of a guest exit, stage by stage (the stages of core/annotation_points.txt):
+
+  entry     a vector of el2lab_vector_table fires: which of the 16, from which EL (SPSR_EL2),
+            ESR_EL2 field by field, FAR/ELR/SPSR; then the registers are saved
+  dispatch  a handler is called: IRQ_HANDLER's indirect `blr`, or a direct `bl` to H::...
+  exit      back in C++: run() decodes the trap into a VmExit, Vm<H>::handle acts on it
+  resume    the world switch loads the guest's registers and ERETs into it
+
+Every line ends with the exception level and regime of the stop: breakpoints are virtual
+addresses without an EL, so the narration checks the EL itself and says so if a hypervisor
+address was hit at EL1.
+"""
 from __future__ import annotations
 
-import re
+from dataclasses import dataclass
 
 import gdb
 
-from . import annotation_points, cpu_state, style
-
-_points = annotation_points.by_symbol()
+from . import cpu_state, esr, exits, style, symbols, vmexit
 
 
-_TEMPLATE_ARGS = re.compile(r"<([^<>]|<[^<>]*>)*>")
+@dataclass
+class Narration:
+    stage: str   # entry | dispatch | exit | resume | boot | panic | vectors | '' (no point)
+    symbol: str  # the annotation point (generic name) or the function containing pc
+    text: str    # what happens here
+    where: str   # "EL2, MMU off"
+    hal: str | None = None
+
+    def line(self) -> str:
+        if not self.stage:
+            return f"{style.dim('[el2lab]')} {self.symbol}: {self.text} ({self.where})"
+        with_hal = f" [H = {self.hal}]" if self.hal else ""
+        return (f"{style.stage(self.stage, '[el2lab ' + self.stage + ']')} "
+                f"{style.name(self.symbol)}{with_hal}: {self.text} ({self.where})")
 
 
-def generic_name(symbol: str) -> tuple[str, str | None]:
-    """'el2lab::Vm<el2lab::board::QemuVirtHal>::handle(...)' -> ('el2lab::Vm<H>::handle', HAL)."""
-    name = symbol.split("(")[0]
-    match = _TEMPLATE_ARGS.search(name)
-    hal = match.group(0)[1:-1] if match else None
-    return _TEMPLATE_ARGS.sub("<H>", name), hal
+def _x(n: int) -> int:
+    return cpu_state.register(f"x{n}")
+
+
+def _hex(v: int) -> str:
+    return f"{v:#x}"
+
+
+def _vector_index(pc: int) -> int | None:
+    base = symbols.address_of("el2lab_vector_table")
+    if base is None or not base <= pc < base + 16 * esr.VECTOR_ENTRY_BYTES:
+        return None
+    return (pc - base) // esr.VECTOR_ENTRY_BYTES
+
+
+def describe_exception(index: int) -> str:
+    """Vector, origin EL and the syndrome registers, as they are at a vector's entry."""
+    spsr = cpu_state.register("SPSR_EL2")
+    elr = cpu_state.register("ELR_EL2")
+    raw = cpu_state.register("ESR_EL2")
+    parts = [f"vector {index} of 16, VBAR_EL2+{index * esr.VECTOR_ENTRY_BYTES:#05x} "
+             f"({esr.vector_name(index)}), taken from {esr.spsr_mode(spsr)}"]
+    if index in esr.IRQ_VECTORS:
+        parts.append(f"ESR_EL2 not written by an interrupt (holds {_hex(raw)} from an earlier "
+                     "exception)")
+    else:
+        d = esr.decode(raw)
+        parts.append(f"ESR_EL2 {_hex(raw)}: {d.one_line()}")
+        if d.ec in esr.EC_WITH_FAR:
+            far = cpu_state.register("FAR_EL2")
+            text = f"FAR_EL2 {_hex(far)}"
+            if d.ec in (esr.EC_DATA_ABORT_LOWER, esr.EC_INSTR_ABORT_LOWER):
+                hpfar = cpu_state.register("HPFAR_EL2")
+                ipa = ((hpfar >> 4) & ((1 << 44) - 1)) << 12 | (far & 0xFFF)
+                text += f", IPA {_hex(ipa)} (HPFAR_EL2)"
+            parts.append(text)
+        else:
+            parts.append("FAR_EL2 not set by this class")
+    parts.append(f"ELR_EL2 {_hex(elr)}{cpu_state.symbol_offset(elr)}")
+    parts.append(f"SPSR_EL2 {_hex(spsr)} ({esr.describe_spsr(spsr)})")
+    return "; ".join(parts)
+
+
+def _vcpu_at(address: int, resolved: symbols.Resolved | None) -> gdb.Value | None:
+    if resolved is None:
+        return None
+    try:
+        t = gdb.lookup_type(resolved.name.rsplit("::", 1)[0])
+        return gdb.Value(address).cast(t.pointer()).dereference()
+    except gdb.error:
+        return None
+
+
+def _frame_at(address: int) -> gdb.Value | None:
+    try:
+        return gdb.Value(address).cast(gdb.lookup_type("el2lab::TrapFrame").pointer()).dereference()
+    except gdb.error:
+        return None
+
+
+def _frame_elr_spsr(address: int) -> tuple[int, int]:
+    base = address
+    return cpu_state.read_u64(base + 256), cpu_state.read_u64(base + 264)
+
+
+def _uart_ipa() -> int:
+    """The guest's UART address from the VM's configuration, if the VM object is visible."""
+    try:
+        for sym_name in ("el2lab_main::vm",):
+            v = gdb.parse_and_eval(f"'{sym_name}'")
+            return int(v["config_"]["uart_ipa"])
+    except gdb.error:
+        pass
+    return exits.UART_IPA
+
+
+def describe_point(r: symbols.Resolved, pc: int) -> str:
+    """The stage-specific text at annotation point r (the CPU is stopped on its first insn)."""
+    name = r.point.symbol
+    index = _vector_index(pc)
+    if r.point.stage == "entry" and name.startswith("el2lab_vec_") and index is not None:
+        return describe_exception(index)
+    if name == "el2lab_current_el_trap":
+        i = _x(0)
+        return (f"vector {i} ({esr.vector_name(i)}) was taken at EL2 itself: saving the "
+                f"interrupted hypervisor's registers in a frame on its own stack (sp {_hex(cpu_state.register('sp'))})")
+    if name == "el2lab_lower_el_trap":
+        i = _x(0)
+        return (f"vector {i} ({esr.vector_name(i)}): saving the guest's x2-x30, SP_EL0, ELR_EL2 "
+                f"and SPSR_EL2 straight into its vCPU's trap frame (sp {_hex(cpu_state.register('sp'))})")
+    if name == "el2lab_vmexit":
+        sp = cpu_state.register("sp")
+        elr, spsr = _frame_elr_spsr(sp)
+        i = _x(0)
+        return (f"guest frame complete at {_hex(sp)} (guest PC {_hex(elr)}, {esr.spsr_mode(spsr)}); "
+                f"back to the host stack saved in TPIDR_EL2's block: el2lab_enter_guest returns "
+                f"vector {i} ({esr.vector_name(i)}) to Aarch64VCpu<H>::run")
+    if name == "el2lab::Aarch64VCpu<H>::run":
+        this = _x(0)
+        vcpu = _vcpu_at(this, r)
+        if vcpu is None:
+            return f"vCPU at {_hex(this)}: enters the guest and returns the next VmExit"
+        vid = int(vcpu["id_"])
+        pc_guest = int(vcpu["frame_"]["elr"]) & cpu_state.MASK64
+        first = "" if bool(vcpu["loaded_"]) else (
+            "first run on this CPU: loads the guest's EL1 and FP/SIMD state, VMPIDR_EL2 and "
+            "VTTBR_EL2 (stage 2), then ")
+        return (f"vCPU {vid}: {first}enters the guest at PC {_hex(pc_guest)}"
+                f"{cpu_state.symbol_offset(pc_guest)} and returns the next VmExit")
+    if name == "el2lab::decode_sync_exit":
+        trap = _x(0)
+        raw, far, hpfar = (cpu_state.read_u64(trap), cpu_state.read_u64(trap + 8),
+                           cpu_state.read_u64(trap + 16))
+        d = esr.decode(raw)
+        text = (f"decoding the synchronous trap into a VmExit: ESR {_hex(raw)} = EC {d.ec:#04x} "
+                f"{d.ec_name} ({d.summary})")
+        if d.ec in (esr.EC_DATA_ABORT_LOWER, esr.EC_INSTR_ABORT_LOWER):
+            ipa = ((hpfar >> 4) & ((1 << 44) - 1)) << 12 | (far & 0xFFF)
+            text += f", fault IPA {_hex(ipa)}"
+        return text
+    if name == "el2lab::Vm<H>::handle":
+        exit_ = vmexit.at_address(_x(1))
+        source = "" if exit_.source == "memory" else " (from the trace ring)"
+        return (f"VmExit {style.value(exit_.describe())}{source}; the run loop: "
+                f"{exit_.outcome(_uart_ipa())}")
+    if name == "el2lab_enter_guest":
+        frame = _x(0)
+        elr, spsr = _frame_elr_spsr(frame)
+        return (f"world switch: saves the host's callee-saved registers and SP, loads the guest's "
+                f"registers from its frame at {_hex(frame)}; ERET will go to {_hex(elr)}"
+                f"{cpu_state.symbol_offset(elr)} in {esr.spsr_mode(spsr)}")
+    if name == "el2lab_guest_eret":
+        return _guest_eret()
+    if name == "el2lab_current_el_exception":
+        i = _x(0)
+        text = f"C++ handler called for vector {i} ({esr.vector_name(i)})"
+        calls = [s for s in symbols.dispatch_sites() if s.kind == "irq_handler_call"]
+        direct = [s for s in symbols.dispatch_sites() if s.kind == "irq_handler_direct"]
+        if i in esr.IRQ_VECTORS:
+            if calls or direct:
+                s = (calls or direct)[0]
+                how = "an indirect call: IRQ_HANDLER" if calls else "a direct call of H::irq_handler"
+                text += (f": an interrupt at EL2, not a bug: on to the IRQ dispatch, `{s.insn.pretty()}` "
+                         f"in {s.function} ({how})")
+            else:
+                text += ": an interrupt at EL2, but this build has no IRQ_HANDLER call: it panics"
+        else:
+            frame = _x(1)
+            elr, _ = _frame_elr_spsr(frame)
+            raw = cpu_state.register("ESR_EL2")
+            text += (f": a synchronous exception or SError at EL2 is a hypervisor bug "
+                     f"(ESR {_hex(raw)} {esr.ec_name(esr.bits(raw, 26, 6))}, at {_hex(elr)}"
+                     f"{cpu_state.symbol_offset(elr)}): the panic report follows")
+        return text
+    if name == "el2lab_current_el_irq":
+        direct = [s for s in symbols.dispatch_sites() if s.kind == "irq_handler_direct"]
+        indirect = [s for s in symbols.dispatch_sites() if s.kind == "irq_handler_call"]
+        hal_name = symbols.hal_short(symbols.hal())
+        if indirect:
+            s = indirect[0]
+            return (f"an IRQ taken at EL2: calls IRQ_HANDLER with `{s.insn.pretty()}` at {_hex(s.address)} "
+                    f"(indirect, through the per-CPU IrqHandler's function table), which lands in "
+                    f"H::irq_handler [H = {hal_name}]")
+        if direct:
+            s = direct[0]
+            return (f"an IRQ taken at EL2: calls H::irq_handler [H = {hal_name}] directly with "
+                    f"`{s.insn.pretty()}` at {_hex(s.address)} (static dispatch build)")
+        return "an IRQ taken at EL2 (no call to IRQ_HANDLER or H::irq_handler found in this build)"
+    if r.point.stage == "hal":
+        return f"{r.point.description}; {_caller()}"
+    if name == "el2lab::panic_on_exception":
+        i = _x(0)
+        frame = _x(1)
+        elr, spsr = _frame_elr_spsr(frame)
+        return (f"panic report for vector {i} ({esr.vector_name(i)}), interrupted code at "
+                f"{_hex(elr)}{cpu_state.symbol_offset(elr)} ({esr.spsr_mode(spsr)})")
+    if name == "el2lab_entry":
+        return f"{r.point.description}; x0 = {_hex(_x(0))}"
+    if name == "el2lab_main":
+        return f"{r.point.description}; device tree at {_hex(_x(0))}"
+    return r.point.description
+
+
+def _caller() -> str:
+    """How the function at whose first instruction the CPU stands was called (from x30)."""
+    lr = _x(30)
+    call = symbols.insn_at(lr - 4)
+    where = f"{_hex(lr - 4)}{cpu_state.symbol_offset(lr - 4)}"
+    if call is None:
+        return f"returns to {_hex(lr)}"
+    if call.mnemonic == "blr":
+        reg = symbols.call_target(call)[1]
+        return (f"reached through `{call.pretty()}` at {where}: an indirect call, the target "
+                f"loaded from memory{' (IRQ_HANDLER)' if 'irq' in where else ''}"
+                f"{'; the target was the IrqHandler thunk, which tail-calls here' if _is_thunk(cpu_state.try_register(reg)) else ''}")
+    if call.mnemonic == "bl":
+        return f"called by `{call.pretty()}` at {where}: a direct call, the target fixed in the instruction"
+    return f"returns to {_hex(lr)}{cpu_state.symbol_offset(lr)}"
+
+
+def _is_thunk(address: int | None) -> bool:
+    return address is not None and address in symbols._irq_handler_thunks()  # noqa: SLF001
+
+
+def _guest_eret() -> str:
+    elr, spsr = cpu_state.register("ELR_EL2"), cpu_state.register("SPSR_EL2")
+    return (f"ERET into the guest: PC <- ELR_EL2 {_hex(elr)}{cpu_state.symbol_offset(elr)}, "
+            f"PSTATE <- SPSR_EL2 {_hex(spsr)} ({esr.describe_spsr(spsr)}); x0 {_hex(_x(0))}")
+
+
+def describe_site(site: symbols.Site) -> str:
+    if site.kind == "guest_eret":
+        return f"`eret` in {site.function} (this build has no el2lab_guest_eret label): {_guest_eret()}"
+    text = f"`{site.insn.pretty()}`: {site.label}"
+    if site.insn.mnemonic == "blr":
+        reg = symbols.call_target(site.insn)[1]
+        target = cpu_state.register(reg)
+        text += f"; {reg} holds {_hex(target)}{cpu_state.symbol_offset(target)}"
+    if site.kind == "current_el_eret":
+        elr, spsr = cpu_state.register("ELR_EL2"), cpu_state.register("SPSR_EL2")
+        text += f": PC <- {_hex(elr)}{cpu_state.symbol_offset(elr)} ({esr.describe_spsr(spsr)})"
+    return text
+
+
+def narrate(pc: int | None = None) -> Narration:
+    """What the stop at pc (default: the current one) means. Raises cpu_state.StateError."""
+    if pc is None:
+        pc = cpu_state.register("pc")
+    el = cpu_state.exception_level()
+    where = cpu_state.where_short()
+    r = symbols.at_address(pc)
+    site = symbols.site_at(pc) if r is None else None
+    if r is None and site is None:
+        text = f"pc {_hex(pc)}"
+        near = next((symbols.at_address(pc - d) for d in (4, 8, 12, 16) if symbols.at_address(pc - d)), None)
+        if near is not None and el == 2:
+            text += (f", {pc - near.address} bytes into the annotation point {near.point.symbol}: GDB "
+                     f"put the breakpoint after what it took for a prologue (a build without debug "
+                     f"information); `break *{near.name}` stops on its first instruction")
+        return Narration("", cpu_state.short_name(cpu_state.symbol_at(pc)), text, where)
+    if el != 2:
+        where += ("; a hypervisor address executed at EL%d: the guest uses this virtual address "
+                  "too, so this is not the hypervisor's code running" % el)
+        name = r.point.symbol if r else site.function
+        return Narration(r.point.stage if r else site.stage, name, "not narrated", where)
+    if site is not None:
+        return Narration(site.stage, site.function, _safe(describe_site, site), where)
+    return Narration(r.point.stage, r.point.symbol, _safe(describe_point, r, pc), where, r.hal and
+                     symbols.hal_short(r.hal))
+
+
+def _safe(fn, *args) -> str:
+    try:
+        return fn(*args)
+    except cpu_state.StateError as e:
+        return f"(could not read the state: {e})"
+    except (gdb.error, gdb.MemoryError, KeyError, ValueError, OverflowError) as e:
+        return f"(could not decode this stop: {e})"
 
 
 def describe_stop() -> str:
-    pc = cpu_state.register("pc")
-    el = cpu_state.exception_level()
-    symbol = cpu_state.symbol_at(pc)
-    name, hal = generic_name(symbol)
-    point = _points.get(name)
-    where = f"EL{el}, {cpu_state.regime(el)}"
-    if point is None:
-        return f"{style.dim('[el2lab]')} {symbol} at {pc:#x} ({where})"
-    with_hal = f" [H = {hal}]" if hal else ""
-    return (f"{style.title('[el2lab ' + point.stage + ']')} {point.symbol}{with_hal}: "
-            f"{point.description} ({where})")
+    """The narration line for the current stop (kept for callers of the first version)."""
+    return narrate().line()
+
+
+# Set while a command narrates its own stops (hv trace), to avoid a second line.
+suppress = False
 
 
 def _on_stop(event) -> None:
+    if suppress:
+        return
+    if isinstance(event, gdb.SignalEvent) and event.stop_signal not in ("SIGTRAP", "SIGINT"):
+        return
     try:
-        print(describe_stop())
+        print(narrate().line())
     except cpu_state.StateError:
         pass  # the machine is gone (e.g. powered off); GDB says so itself
+    except Exception as e:  # noqa: BLE001 — a stop must never end in a Python traceback
+        print(style.bad(f"[el2lab] this stop could not be narrated: {e}"))
 
 
 gdb.events.stop.connect(_on_stop)

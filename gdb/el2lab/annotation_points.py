@@ -4,7 +4,8 @@ from __future__ import annotations
 import os
 from dataclasses import dataclass
 
-POINTS_FILE = os.path.join(os.path.dirname(__file__), "..", "..", "core", "annotation_points.txt")
+POINTS_FILE = os.environ.get("EL2LAB_ANNOTATION_POINTS") or os.path.join(
+    os.path.dirname(__file__), "..", "..", "core", "annotation_points.txt")
 
 
 @dataclass(frozen=True)
@@ -15,14 +16,22 @@ class Point:
 
 
 def load(path: str = POINTS_FILE) -> list[Point]:
+    """The points listed in `path`; none (and a one-line warning) if the file cannot be read."""
     points = []
-    with open(path, encoding="utf-8") as f:
+    try:
+        f = open(path, encoding="utf-8")  # noqa: SIM115
+    except OSError as e:
+        print(f"[el2lab] cannot read the annotation points ({e}): no narration; "
+              "set EL2LAB_ANNOTATION_POINTS to core/annotation_points.txt")
+        return points
+    with f:
         for line in f:
             line = line.strip()
             if not line or line.startswith("#"):
                 continue
-            symbol, stage, description = line.split(None, 2)
-            points.append(Point(symbol, stage, description))
+            parts = line.split(None, 2)
+            if len(parts) == 3:
+                points.append(Point(*parts))
     return points
 
 

@@ -48,12 +48,14 @@ def start() -> None:
     except gdb.error as e:
         _say(style.bad(f"cannot connect to QEMU at {socket}: {e} (is `make debug` still running?)"))
         return
-    _say(f"connected to QEMU at {_show(socket)}")
+    _say(f"connected to QEMU at {_show(socket)}; `help hv` lists the el2lab commands")
     pc = cpu_state.register("pc")
     if cpu_state.symbol_at(pc) == "?":
         # QEMU waits on its boot stub at the bottom of RAM; run to our first instruction.
         _say("running QEMU's boot stub up to the hypervisor's entry")
-        gdb.execute("tbreak el2lab_entry", to_string=True)
+        from . import symbols  # noqa: PLC0415
+        entry = symbols.address_of("el2lab_entry")
+        gdb.execute(f"tbreak *{entry:#x}" if entry else "tbreak el2lab_entry", to_string=True)
         gdb.execute("continue")
 
 

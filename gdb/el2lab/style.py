@@ -22,5 +22,28 @@ def bad(text: str) -> str:
     return _wrap("1;31", text)
 
 
+def warn(text: str) -> str:
+    return _wrap("33", text)
+
+
 def dim(text: str) -> str:
     return _wrap("2", text)
+
+
+def name(text: str) -> str:
+    """A symbol or register name."""
+    return _wrap("1", text)
+
+
+def value(text: str) -> str:
+    """A decoded value worth the eye: an exit, a syndrome."""
+    return _wrap("35", text)
+
+
+_STAGE_COLOURS = {"entry": "1;33", "dispatch": "1;35", "exit": "1;34", "resume": "1;32",
+                  "panic": "1;31", "boot": "1;36", "vectors": "1;36"}
+
+
+def stage(stage_name: str, text: str) -> str:
+    """Text in the colour of an exception-path stage (entry, dispatch, exit, resume, ...)."""
+    return _wrap(_STAGE_COLOURS.get(stage_name, "1"), text)

@@ -15,7 +15,8 @@ RECORD = struct.Struct("<QQQQQHHI")  # seq, icount, esr, address, guest_pc, kind
 EXIT_KINDS = ["Hypercall", "MmioRead", "MmioWrite", "SysRegRead", "SysRegWrite",
               "ExternalInterrupt", "CpuUp", "CpuDown", "SystemDown", "SendIPI", "Halt",
               "Nothing", "FailEntry", "Unhandled"]
-EVENT_KINDS = {0x100: "GuestEntry"}
+EVENT_KINDS = {0x100: "GuestEntry", 0x101: "IrqEntry", 0x102: "IrqDispatch",
+               0x103: "IrqInjected", 0x104: "GuestEoi"}
 
 
 @dataclass
@@ -28,6 +29,10 @@ class Record:
     kind: int
     cpu: int
     vcpu: int
+
+    @property
+    def is_exit(self) -> bool:
+        return self.kind < len(EXIT_KINDS)
 
     @property
     def kind_name(self) -> str:

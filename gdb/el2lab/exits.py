@@ -1,0 +1,155 @@
+"""VmExit reasons in plain Python: names, one-line descriptions and what the run loop does.
+
+A port of core/portable/vm_exit.cc (exit_name, describe_exit) and a summary of
+core/el2/vm.h (Vm<H>::handle): given the active alternative of the VmExit std::variant and its
+fields (read from memory by vmexit.py), say what the guest asked for and what happens next.
+No `import gdb`: the unit test runs it with plain python3.
+"""
+from __future__ import annotations
+
+from . import esr
+
+# The alternatives of el2lab::VmExit, in order (= abi::ExitKind), as arm_vcpu spells them.
+EXIT_KINDS = ["Hypercall", "MmioRead", "MmioWrite", "SysRegRead", "SysRegWrite",
+              "ExternalInterrupt", "CpuUp", "CpuDown", "SystemDown", "SendIPI", "Halt",
+              "Nothing", "FailEntry", "Unhandled"]
+# The C++ type of each alternative.
+EXIT_TYPES = ["Hypercall", "MmioRead", "MmioWrite", "SysRegRead", "SysRegWrite",
+              "ExternalInterrupt", "CpuUp", "CpuDown", "SystemDown", "SendIpi", "Halt",
+              "Nothing", "FailEntry", "Unhandled"]
+
+PSCI_NAMES = {0x8400_0000: "PSCI_VERSION", 0x8400_000A: "PSCI_FEATURES",
+              0x8400_0004: "AFFINITY_INFO", 0xC400_0004: "AFFINITY_INFO",
+              0x8400_0006: "MIGRATE_INFO_TYPE", 0xC400_0001: "CPU_SUSPEND"}
+EL2LAB_CALLS = {0xC600_0001: "el2lab EXIT_COUNT", 0xC600_0002: "el2lab NOP",
+                0xC600_0F00: "el2lab TEST_FAULT_AT_EL2"}
+
+UART_IPA = 0x0900_0000  # the guest's PL011 (Vm<H>'s config; QEMU virt's address)
+TEST_DEVICE = 0x0b00_0000
+TEST_DEVICE_SIZE = 0x1000
+TEST_DEVICE_REGS = {0x100: "ID", 0x108: "pattern"}
+PL011_REGS = {0x000: "UARTDR", 0x018: "UARTFR", 0x024: "UARTIBRD", 0x028: "UARTFBRD",
+              0x02c: "UARTLCR_H", 0x030: "UARTCR", 0x038: "UARTIMSC", 0x044: "UARTICR"}
+
+
+def kind_name(index: int) -> str:
+    return EXIT_KINDS[index] if 0 <= index < len(EXIT_KINDS) else f"kind {index}"
+
+
+def describe(kind: str, f: dict) -> str:
+    """vm_exit.cc's describe_exit(): 'MmioWrite 0xb000010 width 4 data 0x2a'."""
+    if kind == "Hypercall":
+        via = {True: "SMC ", False: "HVC "}.get(f.get("via_smc"), "")
+        text = f"Hypercall {via}function {f['function']:#x}"
+        name = PSCI_NAMES.get(f["function"] & 0xFFFF_FFFF)
+        if name:
+            text += f" ({name})"
+        return text + (f" x1 {f['args'][0]:#x}" if f.get("args") else "")
+    if kind in ("MmioRead", "MmioWrite") and "width" not in f:
+        return f"{kind} {f['address']:#x}"
+    if kind == "MmioRead":
+        return (f"MmioRead {f['address']:#x} width {f['width']} -> "
+                f"{'x' if f['reg_is_64bit'] else 'w'}{f['reg']}"
+                f"{' (sign-extended)' if f['sign_extend'] else ''}")
+    if kind == "MmioWrite":
+        return f"MmioWrite {f['address']:#x} width {f['width']} data {f['data']:#x}"
+    if kind == "SysRegRead":
+        return f"SysRegRead {esr.sysreg_name(f['key'])} -> x{f['reg']}"
+    if kind == "SysRegWrite":
+        return f"SysRegWrite {esr.sysreg_name(f['key'])} = {f['value']:#x}"
+    if kind == "ExternalInterrupt":
+        return f"ExternalInterrupt vector {f['vector']}"
+    if kind == "CpuUp":
+        return (f"CpuUp target {f['target_mpidr']:#x} entry {f['entry_point']:#x} "
+                f"context {f['context_id']:#x}")
+    if kind == "CpuDown":
+        return "CpuDown"
+    if kind == "SystemDown":
+        return f"SystemDown ({'SYSTEM_RESET' if f.get('reset') else 'SYSTEM_OFF'})"
+    if kind == "SendIPI":
+        to = ("all but self" if f.get("send_to_all")
+              else f"affinity {f['target_cpu']:#x} list {f['target_list']:#x}")
+        return f"SendIPI SGI {f['vector']} to {to}"
+    if kind == "Halt":
+        return f"Halt ({'WFE' if f.get('wfe') else 'WFI'})"
+    if kind == "Nothing":
+        return "Nothing"
+    if kind == "FailEntry":
+        return f"FailEntry reason {f['reason']}"
+    if kind == "Unhandled":
+        text = f"Unhandled {esr.ec_name(esr.bits(f['esr'], 26, 6))}: {f.get('why', '?')}"
+        return text + (f" (IPA {f['address']:#x})" if f.get("address") else "")
+    return kind
+
+
+def _device(address: int, uart: int) -> str | None:
+    if uart <= address < uart + 0x1000:
+        reg = PL011_REGS.get(address - uart)
+        return f"the PL011 console{' ' + reg if reg else ''} (+{address - uart:#x})"
+    if TEST_DEVICE <= address < TEST_DEVICE + TEST_DEVICE_SIZE:
+        offset = address - TEST_DEVICE
+        reg = TEST_DEVICE_REGS.get(offset, "scratch" if offset < 0x100 else "unlisted")
+        return f"the test device, {reg} register (+{offset:#x})"
+    return None
+
+
+def _hypercall_outcome(f: dict) -> str:
+    function = f["function"] & 0xFFFF_FFFF
+    x1 = f["args"][0] if f.get("args") else None
+    name = PSCI_NAMES.get(function) or EL2LAB_CALLS.get(function)
+    what = {
+        0x8400_0000: "answers PSCI 1.1 (x0 = 0x10001)",
+        0x8400_000A: f"answers whether function {x1:#x} is supported" if x1 is not None
+                     else "answers whether the function in x1 is supported",
+        0x8400_0004: "answers ON for its own vCPU, INVALID_PARAMETERS otherwise",
+        0xC400_0004: "answers ON for its own vCPU, INVALID_PARAMETERS otherwise",
+        0x8400_0006: "answers 2: no Trusted OS to migrate",
+        0xC600_0001: f"answers how many {kind_name(x1)} exits this vCPU has taken" if x1 is not None
+                     else "answers how many exits of the kind in x1 this vCPU has taken",
+        0xC600_0002: "answers 0 (the cheapest round trip)",
+        0xC600_0F00: "faults at EL2 on purpose if booted with el2lab.test_faults, "
+                     "else answers NOT_SUPPORTED",
+    }.get(function, "answers NOT_SUPPORTED (-1): not implemented")
+    return f"{name + ', ' if name else ''}{what}; the guest resumes after the call"
+
+
+def outcome(kind: str, f: dict, uart: int = UART_IPA) -> str:
+    """What Vm<H>::handle does with this exit (core/el2/vm.h), in one phrase."""
+    if kind == "Hypercall":
+        return _hypercall_outcome(f)
+    if kind in ("MmioRead", "MmioWrite"):
+        device = _device(f["address"], uart)
+        if device is None:
+            return "no device there: an external abort is injected into the guest"
+        if kind == "MmioRead":
+            reg = (f"{'x' if f['reg_is_64bit'] else 'w'}{f['reg']}" if "reg" in f
+                   else "destination register")
+            return (f"emulates {device}; the value goes into the guest's {reg}, "
+                    "which resumes after the load")
+        return f"emulates {device}; the guest resumes after the store"
+    if kind == "SysRegRead":
+        return ("emulated if it is an ID register (the hardware's value into the guest's "
+                f"x{f.get('reg', 't')}), else an undefined instruction is injected")
+    if kind == "SysRegWrite":
+        return ("written through if it is an EL1 memory-management register, "
+                "else an undefined instruction is injected")
+    if kind == "ExternalInterrupt":
+        return (f"handles physical interrupt {f.get('vector', '?')} (from H::irq_fetch); "
+                "the guest resumes")
+    if kind == "CpuUp":
+        return "PSCI CPU_ON: ALREADY_ON for its own vCPU, INVALID_PARAMETERS for any other"
+    if kind == "CpuDown":
+        return "the VM's only vCPU is off: the run ends"
+    if kind == "SystemDown":
+        return "the guest powers the VM off: exit summary, then SYSTEM_OFF to the firmware"
+    if kind == "SendIPI":
+        return "no other vCPU to interrupt; the guest resumes"
+    if kind == "Halt":
+        return "resumed at once (nothing pending)"
+    if kind == "Nothing":
+        return "nothing to do; the guest resumes"
+    if kind == "FailEntry":
+        return "the guest could not be entered: panic"
+    if kind == "Unhandled":
+        return "the vCPU already injected the architectural exception; the run loop logs it"
+    return "?"

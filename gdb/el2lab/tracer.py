@@ -1,0 +1,242 @@
+"""`hv trace`: let exceptions happen and narrate each one's path, without stopping at every stage.
+
+A non-stopping breakpoint (a gdb.Breakpoint whose stop() returns False) sits on every
+annotation point of the stages entry, dispatch, exit and resume, and on the dispatch call
+sites found by disassembly. Each hit records one narrated event and lets the CPU go on. A
+vector entry opens a "trip" (nested exceptions open nested trips); the ERET that leaves
+the hypervisor closes it: el2lab_guest_eret for exceptions from the guest, the `eret` of
+el2lab_current_el_trap for exceptions taken at EL2. When N trips of the wanted kind are
+complete, the CPU stays stopped at the last ERET and the trips are printed.
+
+Nothing here is specific to interrupts: `hv trace irq` waits for the IRQ/FIQ vectors
+(el2lab_vec_lower64_irq, el2lab_vec_cur_spx_irq, ...), `hv trace hvc` for hypercalls, and so
+on, so the same machinery narrates the IRQ path as soon as interrupts reach EL2.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+import gdb
+
+from . import annotate, cpu_state, esr, style, symbols
+
+
+def _ec() -> int:
+    return esr.bits(cpu_state.register("ESR_EL2"), 26, 6)
+
+
+# kind -> (what it is, does an exception at vector index i match?)
+KINDS = {
+    "irq": ("IRQ/FIQ", lambda i: i in esr.IRQ_VECTORS),
+    "sync": ("synchronous exception", lambda i: i in esr.SYNC_VECTORS),
+    "hvc": ("HVC", lambda i: i in esr.SYNC_VECTORS and _ec() in (esr.EC_HVC64, esr.EC_HVC32)),
+    "smc": ("SMC", lambda i: i in esr.SYNC_VECTORS and _ec() in (esr.EC_SMC64, esr.EC_SMC32)),
+    "mmio": ("MMIO data abort", lambda i: i in esr.SYNC_VECTORS and _ec() == esr.EC_DATA_ABORT_LOWER),
+    "sysreg": ("system register trap", lambda i: i in esr.SYNC_VECTORS and _ec() == esr.EC_SYSREG),
+    "wfx": ("WFI/WFE trap", lambda i: i in esr.SYNC_VECTORS and _ec() == esr.EC_WFX),
+    "serror": ("SError", lambda i: i in esr.SERROR_VECTORS),
+    "any": ("exception", lambda i: True),
+}
+
+
+def _many(count: int, what: str) -> str:
+    return f"{count} {what}" + ("s" if count != 1 else "")
+STAGES = {"entry", "dispatch", "hal", "exit", "resume"}
+
+
+@dataclass
+class Event:
+    stage: str
+    symbol: str
+    text: str
+
+
+@dataclass
+class Trip:
+    vector: int
+    matching: bool
+    events: list[Event] = field(default_factory=list)
+
+
+class _Breakpoint(gdb.Breakpoint):
+    def __init__(self, tracer: "Tracer", address: int, role: str) -> None:
+        super().__init__(f"*{address:#x}", internal=True)
+        self.silent = True
+        self.tracer = tracer
+        self.role = role  # "vector", "end" or "event"
+
+    def stop(self) -> bool:
+        cpu_state.in_breakpoint_callback = True
+        try:
+            return self.tracer.hit(self.role)
+        except Exception as e:  # noqa: BLE001 — a failing narration must not stop the machine
+            self.tracer.errors.append(str(e))
+            return False
+        finally:
+            cpu_state.in_breakpoint_callback = False
+
+
+class Tracer:
+    """Two sets of breakpoints: the 16 vector entries, always armed, and the other stages,
+    armed only while an exception of the wanted kind is in flight (a breakpoint costs a stop
+    and a resume of QEMU at every hit, so the common exits of other kinds run past a handful
+    of breakpoints instead of a dozen). A breakpoint's stop() may not add or remove
+    breakpoints, so stop() returns True at the moments the set must change and the command
+    loop (run()) re-arms and continues."""
+
+    def __init__(self, kind: str, count: int) -> None:
+        self.kind = kind
+        self.wanted = count
+        self.stack: list[Trip] = []
+        self.done: list[Trip] = []
+        self.others = 0          # exceptions of other kinds seen meanwhile
+        self.errors: list[str] = []
+        self.hcr: int | None = None
+        self.vector_bps: list[_Breakpoint] = []
+        self.stage_bps: list[_Breakpoint] = []
+        self.stage_addresses: dict[int, str] = {}
+        self.missing: list[str] = []
+
+    def prepare(self) -> int:
+        found, self.missing = symbols.resolved_points(STAGES)
+        vectors: set[int] = set()
+        for r in found:
+            if r.point.symbol.startswith("el2lab_vec_"):
+                vectors.add(r.address)
+            elif r.point.symbol == "el2lab_guest_eret":
+                self.stage_addresses[r.address] = "end"
+            else:
+                self.stage_addresses.setdefault(r.address, "event")
+        for s in symbols.dispatch_sites():
+            self.stage_addresses[s.address] = "end" if s.kind.endswith("eret") else "event"
+        base = symbols.address_of("el2lab_vector_table")
+        if base is not None and not vectors:  # a build without per-entry symbols
+            vectors = {base + i * esr.VECTOR_ENTRY_BYTES for i in range(16)}
+        for address in vectors:
+            self.stage_addresses.pop(address, None)
+        self.vector_bps = [_Breakpoint(self, a, "vector") for a in sorted(vectors)]
+        return len(vectors) + len(self.stage_addresses)
+
+    def arm_stages(self) -> None:
+        if not self.stage_bps:
+            self.stage_bps = [_Breakpoint(self, a, role) for a, role in sorted(self.stage_addresses.items())]
+
+    def disarm_stages(self) -> None:
+        for b in self.stage_bps:
+            if b.is_valid():
+                b.delete()
+        self.stage_bps = []
+
+    def disarm(self) -> None:
+        self.disarm_stages()
+        for b in self.vector_bps:
+            if b.is_valid():
+                b.delete()
+        self.vector_bps = []
+
+    def in_flight(self) -> bool:
+        return any(t.matching for t in self.stack)
+
+    def finished(self) -> bool:
+        return len(self.done) >= self.wanted
+
+    def _event(self) -> Event:
+        n = annotate.narrate()
+        text = n.text if n.where.startswith("EL2") else f"{n.text} ({n.where})"
+        return Event(n.stage, n.symbol, text)
+
+    def hit(self, role: str) -> bool:
+        """Records the event; True = stop, so that run() changes the armed breakpoints."""
+        if role == "vector":
+            pc = cpu_state.register("pc")
+            base = symbols.address_of("el2lab_vector_table") or pc
+            index = (pc - base) // esr.VECTOR_ENTRY_BYTES
+            matching = KINDS[self.kind][1](index)
+            trip = Trip(index, matching)
+            if matching:
+                trip.events.append(self._event())
+                if self.hcr is None:
+                    self.hcr = cpu_state.try_register("HCR_EL2")
+            else:
+                self.others += 1
+                if self.hcr is None and self.kind == "irq":
+                    self.hcr = cpu_state.try_register("HCR_EL2")
+            self.stack.append(trip)
+            return matching and not self.stage_bps  # stop to arm the stage breakpoints
+        if not self.stack:
+            return False  # before the first exception (the first guest entry)
+        trip = self.stack[-1]
+        if trip.matching:
+            trip.events.append(self._event())
+        if role == "end":
+            self.stack.pop()
+            if trip.matching:
+                self.done.append(trip)
+                return True  # stop: enough of them, or disarm until the next one
+        return False
+
+
+def print_trip(kind: str, number: int, total: int, trip: Trip, complete: bool = True) -> None:
+    print(style.title(f"{kind} {number} of {total}: vector {trip.vector} "
+                      f"{esr.VECTOR_SYMBOLS[trip.vector]} ({esr.vector_name(trip.vector)})"))
+    for e in trip.events:
+        tag = style.stage(e.stage, f"[{e.stage}]".ljust(10))
+        print(f"  {tag} {style.name(e.symbol)}: {e.text}")
+    if not complete:
+        print("  (the run ended here)")
+
+
+def run(kind: str, count: int) -> None:
+    """The body of `hv trace KIND N` (arguments already checked). Raises StateError."""
+    cpu_state.require_target()
+    what = KINDS[kind][0]
+    tracer = Tracer(kind, count)
+    armed = tracer.prepare()
+    if not tracer.vector_bps:
+        tracer.disarm()
+        raise cpu_state.StateError("no vector table in this build: is the hypervisor's ELF loaded?")
+    print(f"hv trace: running until {_many(count, what)} "
+          f"{'have' if count > 1 else 'has'} gone through the hypervisor "
+          f"({armed} breakpoints that record without stopping)")
+    if tracer.missing:
+        print(style.warn(f"  not in this build, so not narrated: {', '.join(tracer.missing)}"))
+    stopped_by = ""
+    annotate.suppress = True
+    try:
+        while True:
+            gdb.execute("continue")
+            if not cpu_state.has_target() or tracer.finished():
+                break
+            pc = cpu_state.register("pc")
+            ours = {b.location for b in tracer.vector_bps + tracer.stage_bps}
+            if f"*{pc:#x}" not in ours:
+                stopped_by = "the CPU stopped elsewhere (another breakpoint?)"
+                break
+            if tracer.in_flight():
+                tracer.arm_stages()
+            else:
+                tracer.disarm_stages()
+    except KeyboardInterrupt:
+        stopped_by = "interrupted"
+    except gdb.error as e:
+        stopped_by = str(e)
+    finally:
+        annotate.suppress = False
+        tracer.disarm()
+    for n, trip in enumerate(tracer.done[:count], 1):
+        print_trip(kind, n, count, trip)
+    for trip in tracer.stack:
+        if trip.matching and trip.events:
+            print_trip(kind, len(tracer.done) + 1, count, trip, complete=False)
+    for e in tracer.errors[:3]:
+        print(style.bad(f"hv trace: an event could not be narrated: {e}"))
+    if tracer.finished():
+        print(f"hv trace: {_many(count, what)} narrated ({_many(tracer.others, 'other exception')} "
+              "in between); the CPU is stopped at the ERET")
+        return
+    reason = "the machine powered off" if not cpu_state.has_target() else stopped_by or "stopped"
+    print(style.warn(f"hv trace: {reason} after {len(tracer.done)} of {_many(count, what)} "
+                     f"({_many(tracer.others, 'other exception')} seen)"))
+    if kind == "irq" and not tracer.done and tracer.hcr is not None and not tracer.hcr & (1 << 4):
+        print(style.warn("  HCR_EL2.IMO was 0: physical IRQs are taken at EL1 by the guest, none "
+                         "reaches EL2 in this build (the GIC driver routes them when it lands)"))

@@ -1,0 +1,78 @@
+#!/usr/bin/env python3
+"""The stop narration along two complete guest exits, compared with golden transcripts.
+
+hvc:  the guest's first HVC — stop at el2lab_vec_lower64_sync when ESR_EL2.EC is 0x16, then
+      `hv step` through every stage: vector entry (ESR decoded, origin EL from SPSR_EL2),
+      saving the frame, el2lab_vmexit, decode_sync_exit, Vm<H>::handle (the VmExit decoded
+      from memory and what the run loop does), run(), the world switch, the ERET.
+mmio: the mmio guest's first access to the test device (a data abort whose HPFAR_EL2 names
+      page 0xb000), the same way, plus the VmExit and TrapFrame pretty-printers at the run
+      loop.
+(The IRQ path is narrated by test_trace_paths.py; an IRQ that arrives while the timer guest
+runs — el2lab_vec_lower64_irq, the direct `bl` to H::irq_fetch — comes only ~20 s into that
+guest under -icount, too late for this suite.)
+"""
+import sys
+
+import harness
+
+
+def main() -> int:
+    args = harness.arguments(__doc__)
+    checks = harness.Checks(args.update)
+    steps = ["hv step"] * 8
+
+    hvc, console = harness.session(args.build_dir, "hvc", [
+        "break el2lab_vec_lower64_sync if ($ESR_EL2 >> 26) == 0x16",
+        "continue",
+        "delete",
+        *steps[:4],
+        "hv where",
+        *steps[4:],
+        "hv where",
+    ])
+    harness.show(args, "hvc", hvc)
+    checks.golden("narration_hvc", hvc)
+    checks.no_traceback(hvc, "hvc")
+    for needle, what in [
+        ("[el2lab entry] el2lab_vec_lower64_sync: vector 8 of 16, VBAR_EL2+0x400 (Lower EL using "
+         "AArch64, Synchronous), taken from EL1h; ESR_EL2 ADDR: EC 0x16 HVC (AArch64), IL 1", "vector entry"),
+        ("[el2lab entry] el2lab_lower_el_trap:", "frame save"),
+        ("[el2lab exit] el2lab_vmexit:", "vmexit"),
+        ("[el2lab exit] el2lab::decode_sync_exit:", "decode"),
+        ("[el2lab exit] el2lab::Vm<H>::handle [H = QemuVirtHal]: VmExit Hypercall HVC function ADDR", "handle"),
+        ("[el2lab resume] el2lab_enter_guest:", "world switch"),
+        ("[el2lab resume] el2lab_guest_eret: ERET into the guest: PC <- ELR_EL2", "eret"),
+        ("(EL1h, DAIF masked)", "SPSR decoded"),
+        ("(EL2, MMU off)", "EL checked at the stop"),
+    ]:
+        checks.expect(hvc, needle, f"hvc {what}")
+
+    mmio, _ = harness.session(args.build_dir, "mmio", [
+        "break el2lab_vec_lower64_sync if ($ESR_EL2 >> 26) == 0x24 && ($HPFAR_EL2 >> 4) == 0xb000",
+        "continue",
+        "delete",
+        *steps[:4],
+        "print *(el2lab::VmExit *)$x1",
+        "print ((el2lab::Vm<el2lab::board::QemuVirtHal> *)$x0)->vcpu_.frame_",
+        *steps[4:],
+    ])
+    harness.show(args, "mmio", mmio)
+    checks.golden("narration_mmio", mmio)
+    checks.no_traceback(mmio, "mmio")
+    for needle, what in [
+        ("EC 0x24 Data Abort from a lower EL, IL 1", "data abort decoded"),
+        ("ISV 1 (syndrome valid)", "ISS field by field"),
+        ("IPA ADDR (HPFAR_EL2)", "fault IPA"),
+        ("VmExit Mmio", "VmExit decoded"),
+        ("the test device", "device named"),
+        ("= VmExit Mmio", "VmExit pretty-printer"),
+        ("TrapFrame {", "TrapFrame pretty-printer"),
+        ("[el2lab resume] el2lab_guest_eret:", "eret"),
+    ]:
+        checks.expect(mmio, needle, f"mmio {what}")
+    return checks.finish()
+
+
+if __name__ == "__main__":
+    sys.exit(main())
