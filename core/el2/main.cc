@@ -207,7 +207,7 @@ extern "C" [[noreturn]] void el2lab_main(const void* device_tree) {
   config.uart_ipa = machine.uart.base;
   config.allow_test_faults = bootargs_has(machine.bootargs, "el2lab.test_faults");
   config.gic = machine.gic;
-  // el2lab.log_exits=N: print up to N exits one per line (default 64), e.g. to follow a hang.
+  // el2lab.log_exits=N: print up to N exits of each kind (default 12), e.g. to follow a hang.
   if (auto n = bootargs_value(machine.bootargs, "el2lab.log_exits"); !n.empty()) {
     std::uint32_t value = 0;
     for (char c : n)

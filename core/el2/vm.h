@@ -34,7 +34,7 @@ struct VmConfig {
   std::uint64_t gicd_ipa = 0;             ///< The guest's distributor (emulated).
   std::uint64_t gicr_ipa = 0;             ///< The guest's redistributors (GICv3, emulated).
   bool allow_test_faults = false;         ///< Honour abi::Hypercall::kTestFaultAtEl2.
-  std::uint32_t exits_logged = 64;        ///< Exits printed one per line before only counting.
+  std::uint32_t exits_logged = 12;        ///< Exits of each kind printed before only counting.
 };
 
 /// \cond INTERNAL
@@ -384,13 +384,15 @@ class Vm {
     return address >= base && address - base < size;
   }
 
-  // One line per exit, until config_.exits_logged; the console's own traffic is not logged.
+  // One line per exit, up to config_.exits_logged of each kind, so every kind of exit shows up
+  // decoded without a busy guest flooding the log; the console's own traffic is not logged.
   void report(const VmExit& exit, std::string_view outcome, bool always = false) {
-    ++exits_seen_;
-    if (exits_seen_ <= config_.exits_logged || always) {
+    const std::uint32_t seen = ++exits_seen_[exit.index()];
+    if (seen <= config_.exits_logged || always) {
       log("exit ", describe_exit(exit).view(), " at PC ", fmt::Hex{vcpu_.exit_pc()}, ": ", outcome);
-    } else if (exits_seen_ == config_.exits_logged + 1) {
-      log("(further exits are counted, not printed: see the summary at the end)");
+    } else if (seen == config_.exits_logged + 1) {
+      log("(further ", exit_name(exit),
+          " exits are counted, not printed: see the summary at the end)");
     }
   }
 
@@ -429,7 +431,7 @@ class Vm {
   std::array<std::uint32_t, 16> lr_intid_{};       // INTID + 1 held by each list register; 0 = free
   std::array<std::uint32_t, 16> lr_deactivate_{};  // physical INTID + 1 to deactivate on EOI
   devices::TestDevice test_device_;
-  std::uint32_t exits_seen_ = 0;
+  std::array<std::uint32_t, std::variant_size_v<VmExit>> exits_seen_{};
 };
 
 /// \}

@@ -74,4 +74,15 @@ void end_of_interrupt(std::uint32_t intid) {
   mmio_write<std::uint32_t>(gicc + kGiccEoir, intid);
 }
 
+void send_sgi_to_self(std::uint32_t intid) {
+  if (gic_version == GicVersion::kV3) {
+    // ICC_SGI1R_EL1: INTID [27:24], TargetList [15:0] = this CPU (Aff0 0), Aff1-3 = 0.
+    const std::uint64_t value = (std::uint64_t{intid & 0xf} << 24) | 1u;
+    asm volatile("msr icc_sgi1r_el1, %0; isb" ::"r"(value));
+    return;
+  }
+  // GICD_SGIR: TargetListFilter 2 (this CPU only), SGIINTID [3:0].
+  mmio_write<std::uint32_t>(gicd + 0xf00, (2u << 24) | (intid & 0xf));
+}
+
 }  // namespace el2lab::guest::gic

@@ -18,7 +18,9 @@ GicVersion version();
 void enable_ppi(std::uint32_t intid, std::uint8_t priority);
 /// Acknowledges the highest-priority pending interrupt (1023 if none).
 std::uint32_t acknowledge();
-/// Ends (and deactivates) \p intid.
+/// Ends (and deactivates) \p intid (for SGIs on GICv2, pass what acknowledge() returned).
 void end_of_interrupt(std::uint32_t intid);
+/// Sends SGI \p intid to this CPU only.
+void send_sgi_to_self(std::uint32_t intid);
 
 }  // namespace el2lab::guest::gic
