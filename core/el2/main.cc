@@ -1,8 +1,11 @@
-// main.cc — the boot CPU's path from el2lab_entry (head.S) to the guest.
-//
-// Read top to bottom: check we are at EL2, install the vectors, read the device tree, print
-// the banner, enable EL2 on this CPU, build the guest's stage-2 tables and device tree, load
-// the guest, and hand its vCPU to the run loop, which runs until the guest powers off.
+/// \file
+/// \ingroup boot
+/// \brief The boot CPU's path from el2lab_entry (head.S) to the guest, and the secondary
+/// CPUs' path to EL2.
+///
+/// Read top to bottom: check we are at EL2, install the vectors, read the device tree, print
+/// the banner, enable EL2 on every CPU, build the guest's stage-2 tables and device tree, load
+/// the guest, and hand its vCPU to the run loop, which runs until the guest powers off.
 #include <atomic>
 
 #include "core/board/qemu-virt/memory_map.h"
@@ -23,6 +26,7 @@
 #include "core/portable/machine_info.h"
 #include "core/portable/stage2.h"
 
+/// Where secondary CPUs start (head.S); its address goes to the firmware's PSCI CPU_ON.
 extern "C" char el2lab_secondary_entry[];
 
 namespace el2lab {
@@ -145,10 +149,12 @@ std::uint64_t build_guest_device_tree(const MachineInfo& machine, const GuestRam
 
 using namespace el2lab;
 
+/// \cond LINKER_SYMBOLS
 extern "C" {
-extern void (*__init_array_start[])();
+extern void (*__init_array_start[])();  // constructors of global objects (linker.ld)
 extern void (*__init_array_end[])();
 }
+/// \endcond
 
 /// A secondary CPU's C++ entry (head.S), with its logical index.
 extern "C" [[noreturn]] void el2lab_secondary_main(std::uint64_t index) {

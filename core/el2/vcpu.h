@@ -78,6 +78,11 @@ class Aarch64VCpu {
   /// before returning; the caller handles the rest and calls run() again.
   [[gnu::noinline]] VmExit run() {
     if (!loaded_) load();
+    // Never ERET into anything but EL1/EL0: with a corrupted SPSR the guest would run at EL2.
+    if (auto failure = check_guest_entry(frame_.spsr)) {
+      ++exit_counts_[static_cast<std::size_t>(abi::ExitKind::kFailEntry)];
+      return *failure;
+    }
     const std::uint64_t vector = el2lab_enter_guest(&frame_);
     trap_ = Trap{sysreg::esr_el2::read(), sysreg::far_el2::read(), sysreg::hpfar_el2::read(),
                  frame_.elr, vector};

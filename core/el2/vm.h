@@ -106,7 +106,11 @@ class Vm {
             [&](const SendIpi& ipi) { report(exit, send_ipi(ipi)); },
             [&](const Halt&) { report(exit, halt()); },
             [&](const Nothing&) {},
-            [&](const FailEntry&) { panic("the guest could not be entered"); },
+            [&](const FailEntry&) {
+              // Only a hypervisor bug can corrupt the saved PSTATE: stop before it does harm.
+              report(exit, "refusing to enter the guest", true);
+              panic("the guest could not be entered");
+            },
             [&](const Unhandled&) { report(exit, "exception injected into the guest", true); },
         },
         exit);

@@ -65,6 +65,20 @@ VmExit decode_sysreg(const SyncTrap& trap) {
 
 }  // namespace
 
+std::optional<FailEntry> check_guest_entry(std::uint64_t spsr) {
+  const bool aarch32 = ((spsr >> 4) & 1) != 0;
+  if (aarch32) {
+    // AArch32 modes: only User (0b10000) is allowed below an AArch64 EL1.
+    constexpr std::uint64_t kUser = 0b10000;
+    if ((spsr & 0x1f) != kUser)
+      return FailEntry{static_cast<std::uint64_t>(EntryFailure::kAarch32El1)};
+    return std::nullopt;
+  }
+  const std::uint64_t el = (spsr >> 2) & 3;
+  if (el >= 2) return FailEntry{static_cast<std::uint64_t>(EntryFailure::kWouldRunAtEl2)};
+  return std::nullopt;
+}
+
 std::uint32_t icc_sgi1r_key() {
   return esr::sysreg_key(3, 0, 12, 11, 5);
 }

@@ -9,6 +9,7 @@
 /// MRS/MSR become SysRegRead/SysRegWrite, except a write of ICC_SGI1R_EL1, which is SendIpi.
 
 #include <cstdint>
+#include <optional>
 #include <span>
 
 #include "core/portable/vm_exit.h"
@@ -43,6 +44,19 @@ constexpr std::uint64_t fault_ipa(std::uint64_t hpfar, std::uint64_t far) {
   constexpr std::uint64_t kFipaMask = (std::uint64_t{1} << 44) - 1;  // HPFAR_EL2[47:4]
   return (((hpfar >> 4) & kFipaMask) << 12) | (far & 0xfff);
 }
+
+/// \ingroup vm_exit
+/// \brief Reasons FailEntry carries.
+enum class EntryFailure : std::uint64_t {
+  kNone = 0,           ///< The state can be entered.
+  kWouldRunAtEl2 = 1,  ///< SPSR names EL2 or EL3: an ERET would run guest code in the hypervisor.
+  kAarch32El1 = 2,     ///< SPSR names AArch32 EL1, but HCR_EL2.RW makes EL1 AArch64.
+};
+
+/// \ingroup vm_exit
+/// \brief Checks the PSTATE a vCPU is about to be entered with (its SPSR_EL2): a guest may
+/// only run at EL1 or EL0. Returns FailEntry with an EntryFailure reason if not.
+std::optional<FailEntry> check_guest_entry(std::uint64_t spsr);
 
 /// \ingroup vm_exit
 /// \brief The encoding key of ICC_SGI1R_EL1 (op0 3, op1 0, CRn 12, CRm 11, op2 5).

@@ -138,6 +138,18 @@ TEST(ExitDecode, SysRegTrapsAndSgi) {
       std::get<SendIpi>(r.decode(esr(0x18, iss(3, 5, 0, 12, 6, 11, false))).exit).send_to_all);
 }
 
+TEST(ExitDecode, GuestEntryStateIsChecked) {
+  EXPECT_FALSE(check_guest_entry(0x3c5));  // EL1h, DAIF masked: how guests start
+  EXPECT_FALSE(check_guest_entry(0x3c4));  // EL1t
+  EXPECT_FALSE(check_guest_entry(0x0));    // EL0t
+  EXPECT_FALSE(check_guest_entry(0x10));   // AArch32 User
+  // EL2h and EL3h would run the guest's code with the hypervisor's (or firmware's) privilege.
+  EXPECT_EQ(check_guest_entry(0x3c9)->reason, static_cast<std::uint64_t>(EntryFailure::kWouldRunAtEl2));
+  EXPECT_EQ(check_guest_entry(0x3cd)->reason, static_cast<std::uint64_t>(EntryFailure::kWouldRunAtEl2));
+  // AArch32 SVC (0b10011) is an EL1 mode, impossible with HCR_EL2.RW set.
+  EXPECT_EQ(check_guest_entry(0x13)->reason, static_cast<std::uint64_t>(EntryFailure::kAarch32El1));
+}
+
 TEST(ExitDecode, WfiAndWfeHalt) {
   Regs r;
   auto d = r.decode(0x07e00000);  // QEMU's WFI trap
