@@ -4,6 +4,9 @@ namespace el2lab::gic {
 namespace {
 
 GicVersion gic_version = GicVersion::kUnknown;
+// List registers per CPU interface, read in init_cpu(): the run loop asks on every exit, and on
+// GICv2 the answer would otherwise be an MMIO read each time.
+unsigned lr_count = 0;
 std::uint64_t gicd = 0, gicr = 0, gicr_size = 0, gicc = 0, gich = 0, gicv = 0;
 
 volatile std::uint32_t& mmio32(std::uint64_t address) {
@@ -103,8 +106,14 @@ void init_distributor(const MachineInfo& machine) {
 }
 
 void init_cpu(std::uint64_t mpidr) {
-  if (gic_version == GicVersion::kV3) init_cpu_v3(mpidr);
-  if (gic_version == GicVersion::kV2) init_cpu_v2();
+  if (gic_version == GicVersion::kV3) {
+    init_cpu_v3(mpidr);
+    lr_count = static_cast<unsigned>(EL2LAB_MRS(ich_vtr_el2) & 0x1f) + 1;
+  }
+  if (gic_version == GicVersion::kV2) {
+    init_cpu_v2();
+    lr_count = (mmio32(gich + kGichVtr) & 0x3f) + 1;
+  }
 }
 
 GicVersion version() {
@@ -140,10 +149,7 @@ void deactivate(std::uint32_t intid) {
 }
 
 unsigned list_register_count() {
-  if (gic_version == GicVersion::kV3)
-    return static_cast<unsigned>(EL2LAB_MRS(ich_vtr_el2) & 0x1f) + 1;
-  if (gic_version == GicVersion::kV2) return (mmio32(gich + kGichVtr) & 0x3f) + 1;
-  return 0;
+  return lr_count;
 }
 
 // ICH_LR<n>_EL2 are sixteen separate system registers: one case each.

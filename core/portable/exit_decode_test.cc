@@ -144,8 +144,10 @@ TEST(ExitDecode, GuestEntryStateIsChecked) {
   EXPECT_FALSE(check_guest_entry(0x0));    // EL0t
   EXPECT_FALSE(check_guest_entry(0x10));   // AArch32 User
   // EL2h and EL3h would run the guest's code with the hypervisor's (or firmware's) privilege.
-  EXPECT_EQ(check_guest_entry(0x3c9)->reason, static_cast<std::uint64_t>(EntryFailure::kWouldRunAtEl2));
-  EXPECT_EQ(check_guest_entry(0x3cd)->reason, static_cast<std::uint64_t>(EntryFailure::kWouldRunAtEl2));
+  EXPECT_EQ(check_guest_entry(0x3c9)->reason,
+            static_cast<std::uint64_t>(EntryFailure::kWouldRunAtEl2));
+  EXPECT_EQ(check_guest_entry(0x3cd)->reason,
+            static_cast<std::uint64_t>(EntryFailure::kWouldRunAtEl2));
   // AArch32 SVC (0b10011) is an EL1 mode, impossible with HCR_EL2.RW set.
   EXPECT_EQ(check_guest_entry(0x13)->reason, static_cast<std::uint64_t>(EntryFailure::kAarch32El1));
 }

@@ -9,18 +9,14 @@
 #include <string>
 #include <vector>
 
+#include "core/portable/test_dtbs.h"
+
 namespace el2lab::fdt {
 namespace {
 
-std::vector<std::uint8_t> read_file(const std::string& path) {
-  std::ifstream in(path, std::ios::binary);
-  return {std::istreambuf_iterator<char>(in), std::istreambuf_iterator<char>()};
-}
-
 // A device tree QEMU itself dumped at build time (see CMakeLists.txt): real input.
 std::vector<std::uint8_t> qemu_dtb(int gic, int smp) {
-  auto blob = read_file(std::string(EL2LAB_TEST_DTB_DIR) + "/virt-gicv" + std::to_string(gic) +
-                        "-smp" + std::to_string(smp) + ".dtb");
+  auto blob = test_support::qemu_dtb(gic, smp);
   EXPECT_FALSE(blob.empty()) << "missing test DTB; run the build first";
   return blob;
 }

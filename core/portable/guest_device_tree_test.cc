@@ -13,17 +13,14 @@
 #include <string>
 #include <vector>
 
+#include "core/portable/test_dtbs.h"
+
 namespace el2lab {
 namespace {
 
 using std::string_view_literals::operator""sv;
 
-std::vector<std::uint8_t> qemu_dtb(int gic, int smp) {
-  std::ifstream in(std::string(EL2LAB_TEST_DTB_DIR) + "/virt-gicv" + std::to_string(gic) + "-smp" +
-                       std::to_string(smp) + ".dtb",
-                   std::ios::binary);
-  return {std::istreambuf_iterator<char>(in), std::istreambuf_iterator<char>()};
-}
+using test_support::qemu_dtb;
 
 // QEMU's own tree for a board, kept alive alongside the MachineInfo that points into it.
 struct Board {

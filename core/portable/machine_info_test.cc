@@ -7,15 +7,12 @@
 #include <string>
 #include <vector>
 
+#include "core/portable/test_dtbs.h"
+
 namespace el2lab {
 namespace {
 
-std::vector<std::uint8_t> qemu_dtb(int gic, int smp) {
-  std::ifstream in(std::string(EL2LAB_TEST_DTB_DIR) + "/virt-gicv" + std::to_string(gic) + "-smp" +
-                       std::to_string(smp) + ".dtb",
-                   std::ios::binary);
-  return {std::istreambuf_iterator<char>(in), std::istreambuf_iterator<char>()};
-}
+using test_support::qemu_dtb;
 
 // Addresses are QEMU virt's documented memory map (hw/arm/virt.c's base_memmap).
 TEST(MachineInfo, GicV3Board) {
