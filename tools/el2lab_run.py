@@ -12,6 +12,12 @@ the console live, and turns the end of the run into one of four outcomes:
 
 In test mode (--expect-status, --expect, --reject) it checks the outcome and the output and
 exits 0 only if everything matched, printing what did not.
+
+With --hypervisor none the guest boots on bare QEMU instead, with no hypervisor: the same board
+without virtualization=on, so the guest starts at EL1 and QEMU itself answers PSCI over HVC.
+The guest goes in as a Linux kernel (-kernel, its flat arm64 Image: an ELF's sibling .bin), so
+that it gets x0 = the device tree as it does under el2lab. This is how the equivalence rule is
+checked: a guest written for bare QEMU behaves the same under el2lab.
 """
 
 from __future__ import annotations
@@ -69,10 +75,21 @@ def hypervisor_image(build_dir: Path, variant: str = "el2lab") -> Path:
     return build_dir / "aarch64" / "core" / "el2" / f"{variant}.bin"
 
 
+BARE = "none"  # --hypervisor value: the guest alone on bare QEMU
+
+
+def bare_image(guest: Path) -> Path:
+    """The image bare QEMU boots for \p guest: an ELF given to -kernel is entered with x0 = 0,
+    its flat Image (the .bin next to it) with x0 = the device tree."""
+    return guest.with_suffix(".bin") if guest.suffix == ".elf" else guest
+
+
 def qemu_command(args: argparse.Namespace, guest: Path | None) -> list[str]:
+    bare = args.hypervisor == BARE
+    machine = "virt" if bare else "virt,virtualization=on"
     cmd = [
         QEMU,
-        "-M", f"virt,virtualization=on,gic-version={args.gic}",
+        "-M", f"{machine},gic-version={args.gic}",
         "-cpu", "cortex-a72",
         "-smp", str(args.smp),
         "-m", "1G",
@@ -80,17 +97,28 @@ def qemu_command(args: argparse.Namespace, guest: Path | None) -> list[str]:
         "-display", "none",
         "-serial", "stdio",
         "-monitor", "none",
-        # The hypervisor's only way to report a failure (see core/board/qemu-virt/pvpanic.h).
-        "-device", "pvpanic-pci",
-        "-action", "panic=exit-failure",
-        "-kernel", str(hypervisor_image(args.build_dir, args.hypervisor)),
     ]
-    if guest is not None:
-        cmd += ["-initrd", str(guest)]
+    if bare:
+        assert guest is not None
+        cmd += ["-kernel", str(bare_image(guest))]
+    else:
+        cmd += [
+            # The hypervisor's only way to report a failure (see core/board/qemu-virt/pvpanic.h).
+            "-device", "pvpanic-pci",
+            "-action", "panic=exit-failure",
+            "-kernel", str(hypervisor_image(args.build_dir, args.hypervisor)),
+        ]
+        if guest is not None:
+            cmd += ["-initrd", str(guest)]
     if args.append:
         cmd += ["-append", args.append]
     if args.icount:
-        cmd += ["-icount", "shift=0,sleep=off"]
+        # sleep=off makes idle time free, so runs repeat exactly. Under GDB, QEMU 7.2 then hangs
+        # when GDB single-steps one CPU (to step over a breakpoint) while another sleeps in
+        # WFI, which is where el2lab parks a CPU without a running vCPU: with a debugger
+        # attached, idle time passes in real time instead (sleep=on).
+        sleep = "on" if args.gdb_socket else "off"
+        cmd += ["-icount", f"shift=0,sleep={sleep}"]
     if args.gdb_socket:
         cmd += ["-S", "-chardev", f"socket,path={args.gdb_socket},server=on,wait=off,id=gdb0",
                 "-gdb", "chardev:gdb0"]
@@ -202,11 +230,13 @@ def parse_args(argv: list[str]) -> argparse.Namespace:
     p = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     p.add_argument("guests", nargs="*",
                    help="guest images (ELF, arm64 Image or raw binary); 'none' boots without one")
-    p.add_argument("--build-dir", type=Path, required=True, help="the CMake build directory")
+    p.add_argument("--build-dir", type=Path,
+                   help="the CMake build directory (required unless --hypervisor none)")
     p.add_argument("--default-guests", action="store_true", help="run the guests `make run` runs")
     p.add_argument("--gic", choices=["2", "3"], default="3", help="GIC version (default 3)")
-    p.add_argument("--hypervisor", choices=["el2lab", "el2lab-static"], default="el2lab",
-                   help="which build: IRQ_HANDLER at EL2 (default) or fully static dispatch")
+    p.add_argument("--hypervisor", choices=["el2lab", "el2lab-static", BARE], default="el2lab",
+                   help="which build: IRQ_HANDLER at EL2 (default) or fully static dispatch; "
+                        "'none' boots the guest on bare QEMU at EL1, without a hypervisor")
     p.add_argument("--smp", type=int, default=2, help="number of CPUs (default 2)")
     p.add_argument("--append", default="", help="hypervisor bootargs (QEMU -append)")
     p.add_argument("--timeout", type=float, default=30.0, help="seconds before a run counts as hung")
@@ -218,6 +248,8 @@ def parse_args(argv: list[str]) -> argparse.Namespace:
     p.add_argument("--expect", action="append", default=[], help="test mode: a line must match")
     p.add_argument("--reject", action="append", default=[], help="test mode: no line may match")
     args = p.parse_args(argv)
+    if args.build_dir is None and (args.hypervisor != BARE or args.default_guests):
+        p.error("--build-dir is required (except for --hypervisor none with named guests)")
     if args.default_guests:
         listing = args.build_dir / "default-guests.txt"
         args.guests += [line for line in listing.read_text().split("\n") if line]
@@ -232,20 +264,33 @@ def main(argv: list[str]) -> int:
     out = lambda text: print(text, flush=True)  # noqa: E731
     test_mode = args.expect_status is not None
 
-    image = hypervisor_image(args.build_dir, args.hypervisor)
-    if not image.exists():
-        out(style.bad(f"el2lab-run: no hypervisor image at {image}: build first (make)"))
-        return 2
+    bare = args.hypervisor == BARE
+    if not bare:
+        image = hypervisor_image(args.build_dir, args.hypervisor)
+        if not image.exists():
+            out(style.bad(f"el2lab-run: no hypervisor image at {image}: build first (make)"))
+            return 2
 
     results = []
     for name in args.guests:
         guest = None if name == "none" else Path(name)
+        if bare and guest is None:
+            out(style.bad("el2lab-run: --hypervisor none needs a guest image to boot"))
+            return 2
         if guest is not None and not guest.exists():
             out(style.bad(f"el2lab-run: guest image {guest} does not exist"))
             return 2
+        if bare and not bare_image(guest).exists():
+            out(style.bad(f"el2lab-run: no flat image {bare_image(guest)} for bare QEMU "
+                          f"(an ELF is booted through the .bin next to it)"))
+            return 2
         label = "no guest" if guest is None else guest.name
         cmd = qemu_command(args, guest)
-        out(style.note(f"=== el2lab: booting {label} (GICv{args.gic}, {args.smp} CPUs) ==="))
+        if bare:
+            out(style.note(f"=== bare QEMU (no hypervisor): booting {bare_image(guest).name} "
+                           f"(GICv{args.gic}, {args.smp} CPUs) ==="))
+        else:
+            out(style.note(f"=== el2lab: booting {label} (GICv{args.gic}, {args.smp} CPUs) ==="))
         if args.print_command or args.gdb_socket:
             out(" ".join(shlex.quote(c) for c in cmd))
         if args.gdb_socket:

@@ -1,5 +1,7 @@
 #include "core/el2/gic_driver.h"
 
+#include "core/board/qemu-virt/memory_map.h"
+
 namespace el2lab::gic {
 namespace {
 
@@ -8,6 +10,10 @@ GicVersion gic_version = GicVersion::kUnknown;
 // GICv2 the answer would otherwise be an MMIO read each time.
 unsigned lr_count = 0;
 std::uint64_t gicd = 0, gicr = 0, gicr_size = 0, gicc = 0, gich = 0, gicv = 0;
+// How send_kick() addresses each logical CPU: its MPIDR (GICv3 affinity routing) or its CPU
+// interface's bit in a GICD_SGIR target list (GICv2), recorded by the CPU itself in init_cpu().
+std::uint64_t cpu_mpidr[board::kMaxCpus] = {};
+std::uint8_t cpu_interface_mask[board::kMaxCpus] = {};
 
 volatile std::uint32_t& mmio32(std::uint64_t address) {
   return *reinterpret_cast<volatile std::uint32_t*>(address);
@@ -18,6 +24,7 @@ volatile std::uint64_t& mmio64(std::uint64_t address) {
 
 // Distributor and redistributor-SGI-frame offsets.
 constexpr std::uint64_t kCtlr = 0x0, kIgroupr = 0x80, kIsenabler = 0x100, kIpriorityr = 0x400;
+constexpr std::uint64_t kItargetsr = 0x800, kSgir = 0xf00;
 // GICv3 redistributor.
 constexpr std::uint64_t kGicrTyper = 0x8, kGicrWaker = 0x14, kSgiFrame = 0x10000;
 constexpr std::uint64_t kGicrStride = 0x20000;
@@ -63,6 +70,7 @@ void init_cpu_v3(std::uint64_t mpidr) {
     }
     enable_ppi(rd + kSgiFrame, kVirtualTimerPpi, true);
     enable_ppi(rd + kSgiFrame, kMaintenancePpi, true);
+    enable_ppi(rd + kSgiFrame, kKickSgi, true);
   }
   // ICC_SRE_EL2: system-register interface (SRE) for EL2, and let EL1 use it too (Enable).
   EL2LAB_MSR(icc_sre_el2, EL2LAB_MRS(icc_sre_el2) | 0x9);
@@ -82,7 +90,8 @@ void init_cpu_v2() {
   volatile std::uint8_t* prio = reinterpret_cast<volatile std::uint8_t*>(gicd + kIpriorityr);
   prio[kVirtualTimerPpi] = kHypervisorPriority;
   prio[kMaintenancePpi] = kHypervisorPriority;
-  mmio32(gicd + kIsenabler) = (1u << kVirtualTimerPpi) | (1u << kMaintenancePpi);
+  prio[kKickSgi] = kHypervisorPriority;
+  mmio32(gicd + kIsenabler) = (1u << kVirtualTimerPpi) | (1u << kMaintenancePpi) | (1u << kKickSgi);
   mmio32(gicc + kGiccPmr) = 0xff;
   mmio32(gicc + kCtlr) = 0x1 | (1u << 9);
   mmio32(gich + kGichHcr) = 1;  // En
@@ -105,7 +114,14 @@ void init_distributor(const MachineInfo& machine) {
   }
 }
 
-void init_cpu(std::uint64_t mpidr) {
+void init_cpu(std::uint32_t index, std::uint64_t mpidr) {
+  if (index < board::kMaxCpus) {
+    cpu_mpidr[index] = mpidr;
+    // GICD_ITARGETSR0..7 are banked: each byte reads as the reading CPU's own interface bit.
+    if (gic_version == GicVersion::kV2) {
+      cpu_interface_mask[index] = *reinterpret_cast<volatile std::uint8_t*>(gicd + kItargetsr);
+    }
+  }
   if (gic_version == GicVersion::kV3) {
     init_cpu_v3(mpidr);
     lr_count = static_cast<unsigned>(EL2LAB_MRS(ich_vtr_el2) & 0x1f) + 1;
@@ -113,6 +129,24 @@ void init_cpu(std::uint64_t mpidr) {
   if (gic_version == GicVersion::kV2) {
     init_cpu_v2();
     lr_count = (mmio32(gich + kGichVtr) & 0x3f) + 1;
+  }
+}
+
+void send_kick(std::uint32_t index) {
+  if (index >= board::kMaxCpus) return;
+  asm volatile("dsb ishst" ::: "memory");  // what the kick announces is visible first
+  if (gic_version == GicVersion::kV3) {
+    // ICC_SGI1R_EL1: INTID [27:24], Aff3 [55:48], Aff2 [39:32], Aff1 [23:16], TargetList =
+    // the Aff0 bit.
+    const std::uint64_t mpidr = cpu_mpidr[index];
+    const std::uint64_t aff0 = mpidr & 0xf, aff1 = (mpidr >> 8) & 0xff;
+    const std::uint64_t aff2 = (mpidr >> 16) & 0xff, aff3 = (mpidr >> 32) & 0xff;
+    const std::uint64_t value = (std::uint64_t{kKickSgi} << 24) | (aff3 << 48) | (aff2 << 32) |
+                                (aff1 << 16) | (std::uint64_t{1} << aff0);
+    EL2LAB_MSR(icc_sgi1r_el1, value);
+    asm volatile("isb");
+  } else if (gic_version == GicVersion::kV2) {
+    mmio32(gicd + kSgir) = (std::uint32_t{cpu_interface_mask[index]} << 16) | kKickSgi;
   }
 }
 
@@ -145,6 +179,13 @@ void deactivate(std::uint32_t intid) {
     asm volatile("isb");
   } else if (gic_version == GicVersion::kV2) {
     mmio32(gicc + kGiccDir) = intid;
+  }
+}
+
+void discard_pending() {
+  for (std::uint32_t intid = acknowledge(); intid != kSpurious; intid = acknowledge()) {
+    priority_drop(intid);
+    deactivate(intid);
   }
 }
 

@@ -16,10 +16,17 @@ namespace el2lab::gic {
 void init_distributor(const MachineInfo& machine);
 
 /// \ingroup gic
-/// \brief Sets up the calling CPU's redistributor (v3), CPU interface (EOImode 1: priority drop
-/// and deactivation are separate, so a forwarded interrupt stays active until the guest is
-/// done with it) and virtual CPU interface, and enables the PPIs the hypervisor takes.
-void init_cpu(std::uint64_t mpidr);
+/// \brief Sets up the calling CPU — logical CPU \p index, with MPIDR \p mpidr: its
+/// redistributor (v3), CPU interface (EOImode 1: priority drop and deactivation are separate,
+/// so a forwarded interrupt stays active until the guest is done with it) and virtual CPU
+/// interface, and enables the interrupts the hypervisor takes (the timer and maintenance PPIs,
+/// the kick SGI). Records how other CPUs reach this one with send_kick().
+void init_cpu(std::uint32_t index, std::uint64_t mpidr);
+
+/// \ingroup gic
+/// \brief Sends the kick SGI (kKickSgi) to logical CPU \p index (set up by init_cpu): it
+/// makes that CPU leave its guest, or wake from WFI, and look at its vCPU again.
+void send_kick(std::uint32_t index);
 
 /// \ingroup gic
 /// \brief The GIC generation in use.
@@ -34,6 +41,11 @@ void priority_drop(std::uint32_t intid);
 /// \ingroup gic
 /// \brief Deactivates \p intid (DIR): for interrupts the hypervisor keeps for itself.
 void deactivate(std::uint32_t intid);
+
+/// \ingroup gic
+/// \brief Acknowledges and deactivates every pending interrupt, handling none: for a CPU that
+/// has no vCPU to give them to and only waited for a kick.
+void discard_pending();
 
 /// \ingroup gic
 /// \brief Number of list registers of the virtual CPU interface.

@@ -52,9 +52,13 @@ alignas(4096) std::uint64_t stage2_pool[8 * 512];
 // One Aarch64PerCpu<H> per physical CPU; index 0 is the boot CPU.
 Aarch64PerCpu<Hal> cpus[board::kMaxCpus];
 std::atomic<std::uint32_t> cpus_online{0};
+// The VM, once the boot CPU has built it; the other CPUs wait for it (el2lab_secondary_main).
+std::atomic<Vm<Hal>*> the_vm{nullptr};
 
 // Brings every other physical CPU up at EL2 through the firmware's PSCI CPU_ON. Each runs
-// el2lab_secondary_main, enables EL2 on itself and parks until there is a vCPU for it.
+// el2lab_secondary_main, enables EL2 on itself and waits for its vCPU. CPUs come up in
+// order and the first that fails ends the bring-up, so CPUs 0..online-1 are all there: vCPU n
+// runs on CPU n.
 void start_secondary_cpus(const MachineInfo& machine) {
   const std::uint32_t count =
       machine.cpu_count < board::kMaxCpus ? machine.cpu_count : board::kMaxCpus;
@@ -63,8 +67,9 @@ void start_secondary_cpus(const MachineInfo& machine) {
     const std::int64_t status = firmware::cpu_on(
         machine.cpu_mpidr[i], reinterpret_cast<std::uint64_t>(el2lab_secondary_entry), i);
     if (status != 0) {
-      log("CPU ", i, " (MPIDR ", fmt::Hex{machine.cpu_mpidr[i]}, ") did not start: PSCI ", status);
-      continue;
+      log("CPU ", i, " (MPIDR ", fmt::Hex{machine.cpu_mpidr[i]}, ") did not start: PSCI ", status,
+          "; the VM gets ", i, " vCPUs");
+      return;
     }
     // Wait for it to report in, so CPUs come up one at a time and in order.
     while (cpus_online.load(std::memory_order_acquire) < i + 1) {
@@ -103,9 +108,15 @@ void print_banner(const MachineInfo& m, const GuestRam& guest_ram) {
       " (1:1 with physical memory)");
 }
 
+// The stage-2 translation of the VM: what every vCPU loads into VTTBR_EL2 and VTCR_EL2.
+struct Stage2Regime {
+  std::uint64_t vttbr;
+  std::uint64_t vtcr;
+};
+
 // Stage 2: guest RAM is the only thing mapped. Every device access faults to EL2, so the
 // run loop sees it as MmioRead/MmioWrite and emulates it (or refuses it).
-std::uint64_t build_stage2(const MachineInfo& machine, const GuestRam& ram) {
+Stage2Regime build_stage2(const MachineInfo& machine, const GuestRam& ram) {
   static stage2::PagePool pool(stage2_pool, [](const void* p) { return Hal::virt_to_phys(p); });
   static stage2::Stage2Table table(pool, kGuestIpaBits);
   if (!table.ok()) panic("no memory for the stage-2 root table");
@@ -123,24 +134,25 @@ std::uint64_t build_stage2(const MachineInfo& machine, const GuestRam& ram) {
   std::uint64_t mmfr0;
   asm volatile("mrs %0, id_aa64mmfr0_el1" : "=r"(mmfr0));
   const auto vtcr = stage2::vtcr_for(kGuestIpaBits, static_cast<unsigned>(mmfr0 & 0xf));
-  asm volatile("msr vtcr_el2, %0; isb" ::"r"(vtcr.raw()));
   log("stage 2: ", fmt::Size{ram.size}, " of RAM mapped with ", pool.used(),
       " table pages; devices left unmapped (emulated)");
-  return stage2::vttbr(table.root_pa(), kVmid);
+  return {stage2::vttbr(table.root_pa(), kVmid), vtcr.raw()};
 }
 
 // The guest's own device tree, describing the machine it sees, at the top of its RAM.
-std::uint64_t build_guest_device_tree(const MachineInfo& machine, const GuestRam& ram) {
+std::uint64_t build_guest_device_tree(const MachineInfo& machine, const GuestRam& ram,
+                                      std::uint32_t vcpu_count) {
   const std::uint64_t address = ram.base + ram.size - kGuestDeviceTreeSpace;
   GuestDeviceTreeConfig config;
   config.ram_base = ram.base;
   config.ram_size = ram.size;
-  config.vcpu_count = 1;
+  config.vcpu_count = vcpu_count;
   config.machine = &machine;
   auto size = el2lab::build_guest_device_tree(
       config, {reinterpret_cast<std::uint8_t*>(address), kGuestDeviceTreeSpace});
   if (!size) panic("the guest device tree does not fit");
-  log("guest device tree: ", fmt::Size{*size}, " at IPA ", fmt::Hex{address});
+  log("guest device tree: ", fmt::Size{*size}, " at IPA ", fmt::Hex{address}, ", ", vcpu_count,
+      vcpu_count == 1 ? " vCPU" : " vCPUs");
   return address;
 }
 
@@ -162,8 +174,13 @@ extern "C" [[noreturn]] void el2lab_secondary_main(std::uint64_t index) {
   log("CPU ", index, " online at EL", sysreg::current_el(), ", MPIDR ",
       fmt::Hex{sysreg::mpidr_el1::read() & 0xff'00ff'ffff});
   cpus_online.fetch_add(1, std::memory_order_release);
-  // No vCPU for this CPU yet: park it.
-  for (;;) asm volatile("wfe");
+  // Sleep until the boot CPU has built the VM (it kicks every CPU then), and serve its vCPU.
+  Vm<Hal>* vm;
+  while ((vm = the_vm.load(std::memory_order_acquire)) == nullptr) {
+    asm volatile("wfi" ::: "memory");
+    gic::discard_pending();
+  }
+  vm->serve(static_cast<std::uint32_t>(index));
 }
 
 /// The boot CPU's C++ entry point, called by head.S with the device tree QEMU passed in x0.
@@ -200,16 +217,20 @@ extern "C" [[noreturn]] void el2lab_main(const void* device_tree) {
   log("guest image ", image::kind_name(plan->kind), ", ", fmt::Size{machine.initrd.size},
       ", entry ", fmt::Hex{plan->entry});
 
-  VCpuSetup setup;
-  setup.id = 0;
-  setup.mpidr = 0x8000'0000;  // MPIDR_EL1 bit 31 is RES1; affinity 0.0.0.0
-  setup.entry = plan->entry;
+  // One vCPU per physical CPU that came up; the guest switches the others on with CPU_ON.
+  const std::uint32_t vcpu_count = cpus_online.load(std::memory_order_acquire);
+  StartRequest boot;
+  boot.entry = plan->entry;
   // Written after the image is loaded: the tree goes where the initrd may have been.
-  setup.x0 = build_guest_device_tree(machine, guest_ram);
-  setup.vttbr = build_stage2(machine, guest_ram);
-  static Aarch64VCpu<Hal> vcpu(setup);
+  boot.context = build_guest_device_tree(machine, guest_ram, vcpu_count);
 
   VmConfig config;
+  config.vcpu_count = vcpu_count;
+  const Stage2Regime stage2 = build_stage2(machine, guest_ram);
+  config.vttbr = stage2.vttbr;
+  config.vtcr = stage2.vtcr;
+  config.ram_base = guest_ram.base;
+  config.ram_size = guest_ram.size;
   config.uart_ipa = machine.uart.base;
   config.allow_test_faults = bootargs_has(machine.bootargs, "el2lab.test_faults");
   config.gic = machine.gic;
@@ -222,9 +243,11 @@ extern "C" [[noreturn]] void el2lab_main(const void* device_tree) {
   }
   config.gicd_ipa = machine.gic_distributor.base;
   config.gicr_ipa = machine.gic == GicVersion::kV3 ? machine.gic_redistributor.base : 0;
-  static Vm<Hal> vm(vcpu, config);
+  static Vm<Hal> vm(config, boot);
+  the_vm.store(&vm, std::memory_order_release);
+  for (std::uint32_t i = 1; i < vcpu_count; ++i) gic::send_kick(i);
   log("entering the guest at EL1");
-  vm.run();
+  vm.serve(0);
 }
 
 /// An IRQ taken while the hypervisor itself runs (it unmasks IRQs only while it waits for a

@@ -1,5 +1,6 @@
 #include "core/el2/panic.h"
 
+#include "core/board/qemu-virt/memory_map.h"
 #include "core/board/qemu-virt/pl011.h"
 #include "core/board/qemu-virt/pvpanic.h"
 #include "core/el2/console.h"
@@ -11,7 +12,16 @@
 namespace el2lab {
 namespace {
 
-ExitInProgress exit_in_progress;
+// What each physical CPU's run loop is handling (CPUs run their vCPUs' exits in parallel).
+ExitInProgress exit_in_progress[board::kMaxCpus];
+
+// The calling CPU's index; 0 before hardware_enable() has pointed TPIDR_EL2 at its block.
+std::uint32_t cpu_index() {
+  std::uint64_t block;
+  asm volatile("mrs %0, tpidr_el2" : "=r"(block));
+  const std::uint32_t index = block == 0 ? 0 : reinterpret_cast<const CpuLocal*>(block)->index;
+  return index < board::kMaxCpus ? index : 0;
+}
 
 std::string_view mode_name(const reg::Spsr& spsr) {
   if (spsr.is_aarch32()) return "AArch32";
@@ -73,13 +83,14 @@ void report_syndrome(std::uint64_t raw) {
 }  // namespace
 
 void set_exit_in_progress(const ExitInProgress& exit) {
-  exit_in_progress = exit;
+  exit_in_progress[cpu_index()] = exit;
 }
 
 void panic_on_exception(std::uint64_t vector, const TrapFrame& frame) {
   guest_console_flush();  // what the guest printed last comes before the report
   const auto entry = static_cast<esr::VectorEntry>(vector & 0xf);
   log("PANIC: unexpected exception at EL", sysreg::current_el());
+  log("  CPU       ", cpu_index());
   log("  vector    ", esr::vector_name(entry), "  (VBAR_EL2 + ",
       fmt::Hex{esr::vector_offset(entry), 3}, ")");
   // IRQ/FIQ/SError entries do not set ESR_EL2 for *this* exception; say so instead of
@@ -95,11 +106,12 @@ void panic_on_exception(std::uint64_t vector, const TrapFrame& frame) {
   log("  ELR_EL2   ", fmt::Reg(frame.elr));
   log("  SPSR_EL2  ", fmt::Reg(frame.spsr), "  (", mode_name(spsr), ", ",
       masked_interrupts(spsr).view(), ")");
-  if (exit_in_progress.what.empty()) {
+  const ExitInProgress& exit = exit_in_progress[cpu_index()];
+  if (exit.what.empty()) {
     log("  exit in progress: none (the hypervisor was running its own code)");
   } else {
-    log("  exit in progress: ", exit_in_progress.what, " from guest PC ",
-        fmt::Hex{exit_in_progress.guest_pc}, ", guest ESR ", fmt::Hex{exit_in_progress.esr});
+    log("  exit in progress: ", exit.what, " from guest PC ", fmt::Hex{exit.guest_pc},
+        ", guest ESR ", fmt::Hex{exit.esr});
   }
   end_run_with_failure();
 }

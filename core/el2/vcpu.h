@@ -59,6 +59,7 @@ struct VCpuSetup {
   std::uint64_t entry = 0;  ///< First instruction (IPA).
   std::uint64_t x0 = 0;     ///< x0 at entry: the device tree's IPA for the boot vCPU.
   std::uint64_t vttbr = 0;  ///< VTTBR_EL2: stage-2 root and VMID.
+  std::uint64_t vtcr = 0;   ///< VTCR_EL2: the stage-2 translation regime (IPA size, granule).
 };
 
 /// \brief A virtual CPU, parameterised by the HAL (static dispatch for every H:: call).
@@ -67,7 +68,11 @@ class Aarch64VCpu {
  public:
   /// A vCPU that will start at \p setup.entry in EL1h with interrupts masked.
   explicit Aarch64VCpu(const VCpuSetup& setup)
-      : id_(setup.id), mpidr_(setup.mpidr), vttbr_(setup.vttbr), el1_(El1Context::reset_state()) {
+      : id_(setup.id),
+        mpidr_(setup.mpidr),
+        vttbr_(setup.vttbr),
+        vtcr_(setup.vtcr),
+        el1_(El1Context::reset_state()) {
     frame_.elr = setup.entry;
     frame_.spsr = reg::Spsr::el1h_masked().raw();
     frame_.x[0] = setup.x0;
@@ -90,6 +95,20 @@ class Aarch64VCpu {
     ++exit_counts_[exit.index()];
     record(exit);
     return exit;
+  }
+
+  /// (Re)starts the vCPU at \p entry with x0 = \p x0, as PSCI CPU_ON does: registers zeroed,
+  /// EL1 system registers and FP/SIMD at their reset values, EL1h with interrupts masked. The
+  /// next run() loads that state into the CPU. Exit counts are kept: they belong to the VM's
+  /// history, not to one power cycle.
+  void power_on(std::uint64_t entry, std::uint64_t x0) {
+    frame_ = TrapFrame{};
+    frame_.elr = entry;
+    frame_.spsr = reg::Spsr::el1h_masked().raw();
+    frame_.x[0] = x0;
+    el1_ = El1Context::reset_state();
+    fp_ = FpContext{};
+    loaded_ = false;
   }
 
   /// The value a hypercall returns to the guest (x0).
@@ -159,6 +178,8 @@ class Aarch64VCpu {
     el1_.restore();
     el2lab_fpsimd_restore(&fp_);
     sysreg::vmpidr_el2::write(mpidr_);
+    // VTCR_EL2 is per physical CPU: each CPU a vCPU lands on needs the VM's regime.
+    asm volatile("msr vtcr_el2, %0" ::"r"(vtcr_));
     asm volatile("msr vttbr_el2, %0" ::"r"(vttbr_));
     asm volatile("isb; tlbi vmalls12e1is; dsb ish; isb" ::: "memory");
     loaded_ = true;
@@ -228,6 +249,7 @@ class Aarch64VCpu {
   std::uint32_t id_;
   std::uint64_t mpidr_;
   std::uint64_t vttbr_;
+  std::uint64_t vtcr_;
   El1Context el1_;
   FpContext fp_{};
   bool loaded_ = false;

@@ -1,34 +1,56 @@
 #pragma once
 /// \file
 /// \brief The VM and its run loop: the VMM side of every exit (what axvisor does above
-/// arm_vcpu). Aarch64VCpu<H>::run() says *why* the guest stopped; Vm<H>::run() decides *what
-/// happens next*: emulate the device, answer the call, inject an exception, or end the run.
+/// arm_vcpu). Aarch64VCpu<H>::run() says *why* the guest stopped; Vm<H> decides *what happens
+/// next*: emulate the device, answer the call, inject an exception, start or stop a vCPU, or
+/// end the run.
+///
+/// Each vCPU is pinned to the physical CPU with its index: physical CPU n runs serve(n), which
+/// waits until the guest switches vCPU n on (PSCI CPU_ON; vCPU 0 is on from the start), runs it
+/// until it is switched off, and waits again. What the vCPUs share — the emulated devices, the
+/// virtual distributor, the power states, each vCPU's queue of pending virtual interrupts — is
+/// guarded by one lock, taken to handle an exit and released while the guest runs or sleeps.
+/// A physical CPU that queues an interrupt for another vCPU, or switches one on, sends that
+/// vCPU's physical CPU the kick SGI, which makes it leave its guest (an IRQ exit) or wake from
+/// WFI, and look again.
 
+#include <array>
 #include <cstdint>
+#include <span>
+#include <utility>
 #include <variant>
 
 #include "core/el2/console.h"
 #include "core/el2/firmware.h"
 #include "core/el2/gic_driver.h"
 #include "core/el2/panic.h"
+#include "core/el2/spinlock.h"
 #include "core/el2/sysreg_emulation.h"
 #include "core/el2/vcpu.h"
+#include "core/el2/virtual_interrupts.h"
 #include "core/portable/devices/pl011_emulation.h"
 #include "core/portable/devices/test_device.h"
 #include "core/portable/gic.h"
 #include "core/portable/guest_abi.h"
 #include "core/portable/psci.h"
+#include "core/portable/sgi_routing.h"
+#include "core/portable/vcpu_power.h"
 #include "core/portable/vgic.h"
 #include "core/portable/vm_exit.h"
 
 namespace el2lab {
 
 /// \defgroup vmm Run loop
-/// \brief Handling each VM exit: devices, PSCI, hypercalls, injection.
+/// \brief Handling each VM exit: devices, PSCI, hypercalls, injection, SMP.
 /// \{
 
 /// What the run loop needs to know about the VM it runs.
 struct VmConfig {
+  std::uint32_t vcpu_count = 1;           ///< vCPUs (vCPU n runs on physical CPU n).
+  std::uint64_t vttbr = 0;                ///< Stage-2 root and VMID, shared by every vCPU.
+  std::uint64_t vtcr = 0;                 ///< Stage-2 regime (VTCR_EL2), likewise.
+  std::uint64_t ram_base = 0;             ///< Guest RAM (IPA): where CPU_ON entry points may be.
+  std::uint64_t ram_size = 0;             ///< Its size.
   std::uint64_t uart_ipa = 0;             ///< Where the guest's (emulated) PL011 is.
   GicVersion gic = GicVersion::kUnknown;  ///< The GIC the guest sees (the board's).
   std::uint64_t gicd_ipa = 0;             ///< The guest's distributor (emulated).
@@ -46,81 +68,182 @@ template <typename... F>
 Overloaded(F...) -> Overloaded<F...>;
 /// \endcond
 
-/// \brief A VM with one vCPU, its emulated devices and its run loop.
+/// \brief A VM: its vCPUs, their power states and virtual interrupts, its emulated devices,
+/// and the run loop each physical CPU runs for its vCPU.
 template <VCpuHal H>
 class Vm {
  public:
-  /// A VM around \p vcpu with \p config.
-  Vm(Aarch64VCpu<H>& vcpu, const VmConfig& config)
-      : vcpu_(vcpu), config_(config), uart_(guest_console_put), vgic_(config.gic, 1) {}
+  /// Most vCPUs a VM may have.
+  static constexpr std::uint32_t kMaxVcpus = VCpuPowerTable::kMaxVcpus;
 
-  /// Runs the vCPU until the guest ends the VM. Does not return.
-  [[noreturn]] void run() {
-    log("running vCPU ", vcpu_.id(), " with HAL ", H::name());
+  /// A VM of \p config.vcpu_count vCPUs; vCPU 0 will start at \p boot, the others stay off
+  /// until the guest switches them on with PSCI CPU_ON.
+  Vm(const VmConfig& config, const StartRequest& boot)
+      : config_(clamped(config)),
+        mpidrs_(make_mpidrs()),
+        vcpus_(make_vcpus(config_, std::make_index_sequence<kMaxVcpus>{})),
+        power_(mpidrs()),
+        uart_(guest_console_put),
+        vgic_(config_.gic, config_.vcpu_count) {
+    power_.cpu_on(mpidrs_[0], boot);
+  }
+  Vm(const Vm&) = delete;
+  Vm& operator=(const Vm&) = delete;
+
+  /// Number of vCPUs.
+  std::uint32_t vcpu_count() const { return config_.vcpu_count; }
+
+  /// Runs on physical CPU \p cpu for ever: waits until the guest switches vCPU \p cpu on, runs
+  /// it until the guest switches it off, and waits again. A CPU without a vCPU only waits.
+  [[noreturn]] void serve(std::uint32_t cpu) {
     for (;;) {
-      deliver_virtual_interrupts();
-      const VmExit exit = vcpu_.run();
-      reap_list_registers();
-      set_exit_in_progress({exit_name(exit), vcpu_.exit_esr(), vcpu_.exit_pc()});
-      handle(exit);
-      set_exit_in_progress({});
+      const StartRequest start = wait_for_power_on(cpu);
+      vcpus_[cpu].power_on(start.entry, start.context);
+      if (cpu != 0) {
+        log("vCPU ", cpu, " (MPIDR ", fmt::Hex{mpidrs_[cpu]}, ") switched on: entry ",
+            fmt::Hex{start.entry}, ", x0 ", fmt::Hex{start.context}, ", on CPU ", cpu);
+      } else {
+        log("running vCPU 0 with HAL ", H::name());
+      }
+      run(cpu);
     }
   }
 
  private:
-  [[gnu::noinline]] void handle(const VmExit& exit) {
+  // ---- the loop -----------------------------------------------------------------------------
+
+  // Runs vCPU `id` on this physical CPU until the guest switches it off.
+  void run(std::uint32_t id) {
+    Aarch64VCpu<H>& vcpu = vcpus_[id];
+    SpinLockGuard guard(lock_);
+    for (;;) {
+      irqs_[id].deliver(vgic_, id, vcpu.frame().elr);
+      guard.unlock();
+      const VmExit exit = vcpu.run();
+      guard.lock();
+      irqs_[id].reap(id, vcpu.exit_pc());
+      set_exit_in_progress({exit_name(exit), vcpu.exit_esr(), vcpu.exit_pc()});
+      handle(exit, id, guard);
+      set_exit_in_progress({});
+      if (power_.state(id) == PowerState::kOff) return power_down(id);
+    }
+  }
+
+  // Acts on one exit of vCPU `id`, with the VM's lock held (`guard`; halt() lets go of it
+  // while the vCPU sleeps).
+  [[gnu::noinline]] void handle(const VmExit& exit, std::uint32_t id, SpinLockGuard& guard) {
+    Aarch64VCpu<H>& vcpu = vcpus_[id];
     std::visit(
         Overloaded{
-            [&](const Hypercall& c) { report(exit, hypercall(c)); },
-            [&](const MmioRead& r) { mmio_read(exit, r); },
-            [&](const MmioWrite& w) { mmio_write(exit, w); },
+            [&](const Hypercall& c) { report(exit, id, hypercall(c, id)); },
+            [&](const MmioRead& r) { mmio_read(exit, r, id); },
+            [&](const MmioWrite& w) { mmio_write(exit, w, id); },
             [&](const SysRegRead& r) {
               if (auto value = emulate_sysreg_read(r.key)) {
-                vcpu_.set_gpr(r.reg, *value);
-                report(exit, "emulated");
+                vcpu.set_gpr(r.reg, *value);
+                report(exit, id, "emulated");
               } else {
-                vcpu_.inject(InjectedException::kUndefined);
-                report(exit, "not modelled: undefined instruction injected", true);
+                vcpu.inject(InjectedException::kUndefined);
+                report(exit, id, "not modelled: undefined instruction injected", true);
               }
             },
             [&](const SysRegWrite& w) {
               if (emulate_sysreg_write(w.key, w.value)) {
-                report(exit, "written through");
+                report(exit, id, "written through");
               } else {
-                vcpu_.inject(InjectedException::kUndefined);
-                report(exit, "not modelled: undefined instruction injected", true);
+                vcpu.inject(InjectedException::kUndefined);
+                report(exit, id, "not modelled: undefined instruction injected", true);
               }
             },
             [&](const ExternalInterrupt& irq) {
-              report(exit, physical_interrupt(static_cast<std::uint32_t>(irq.vector)));
+              report(exit, id, physical_interrupt(static_cast<std::uint32_t>(irq.vector), id));
             },
-            [&](const CpuUp& up) { report(exit, cpu_up(up)); },
+            [&](const CpuUp& up) { report(exit, id, cpu_up(up, id), true); },
             [&](const CpuDown&) {
-              report(exit, "the VM's only vCPU is off: ending the run", true);
-              end_run();
+              power_.cpu_off(id);
+              report(exit, id,
+                     power_.any_on() ? "vCPU off; its CPU waits for the next CPU_ON"
+                                     : "the VM's last vCPU is off: ending the run",
+                     true);
             },
             [&](const SystemDown&) {
-              report(exit, "guest powered the VM off", true);
+              report(exit, id, "guest powered the VM off", true);
               end_run();
             },
-            [&](const SendIpi& ipi) { report(exit, send_ipi(ipi)); },
-            [&](const Halt&) { report(exit, halt()); },
+            [&](const SendIpi& ipi) {
+              const auto targets = vgic::sgi_targets(ipi, id, mpidrs());
+              report(exit, id, send_sgi(targets, static_cast<std::uint32_t>(ipi.vector), id));
+            },
+            [&](const Halt& halt) { report(exit, id, this->halt(halt, id, guard)); },
             [&](const Nothing&) {},
             [&](const FailEntry&) {
               // Only a hypervisor bug can corrupt the saved PSTATE: stop before it does harm.
-              report(exit, "refusing to enter the guest", true);
+              report(exit, id, "refusing to enter the guest", true);
               panic("the guest could not be entered");
             },
-            [&](const Unhandled&) { report(exit, "exception injected into the guest", true); },
+            [&](const Unhandled&) { report(exit, id, "exception injected into the guest", true); },
         },
         exit);
   }
 
+  // ---- power --------------------------------------------------------------------------------
+
+  // Waits, with IRQs masked, until vCPU `cpu` is switched on. The CPU sleeps in WFI between
+  // looks: CPU_ON sends it the kick SGI, which wakes WFI even while masked, and is then
+  // acknowledged here without being taken.
+  StartRequest wait_for_power_on(std::uint32_t cpu) {
+    for (;;) {
+      {
+        const SpinLockGuard guard(lock_);
+        if (cpu < config_.vcpu_count) {
+          if (auto start = power_.take_start(cpu)) return *start;
+        }
+      }
+      asm volatile("wfi" ::: "memory");
+      gic::discard_pending();
+    }
+  }
+
+  // CPU_ON by vCPU `id`: validates the entry point, marks the target ON_PENDING and kicks its
+  // physical CPU, which picks the request up in wait_for_power_on().
+  fmt::Buffer<80> cpu_up(const CpuUp& up, std::uint32_t id) {
+    fmt::Buffer<80> outcome;
+    psci::Status status;
+    std::uint32_t target = 0;
+    if (!in(up.entry_point, config_.ram_base, config_.ram_size)) {
+      status = psci::Status::kInvalidAddress;
+      fmt::write(outcome, "entry outside guest RAM: INVALID_ADDRESS");
+    } else {
+      status = power_.cpu_on(up.target_mpidr, {up.entry_point, up.context_id}, &target);
+      switch (status) {
+        case psci::Status::kSuccess:
+          fmt::write(outcome, "vCPU ", target, " switched on (its CPU is kicked)");
+          gic::send_kick(target);
+          break;
+        case psci::Status::kAlreadyOn: fmt::write(outcome, "ALREADY_ON"); break;
+        case psci::Status::kOnPending: fmt::write(outcome, "ON_PENDING"); break;
+        default: fmt::write(outcome, "no such vCPU: INVALID_PARAMETERS"); break;
+      }
+    }
+    vcpus_[id].set_return_value(static_cast<std::uint64_t>(static_cast<std::int64_t>(status)));
+    return outcome;
+  }
+
+  // vCPU `id` is off (CPU_OFF): forget its interrupts, silence its timer (PSCI: its state is
+  // lost), and end the run if no vCPU is left; otherwise its CPU goes back to waiting.
+  void power_down(std::uint32_t id) {
+    irqs_[id].clear();
+    asm volatile("msr cntv_ctl_el0, xzr; isb");
+    if (!power_.any_on()) end_run();
+  }
+
+  // ---- calls --------------------------------------------------------------------------------
+
   // PSCI calls that are not power requests, and el2lab's own hypercalls.
-  std::string_view hypercall(const Hypercall& call) {
+  std::string_view hypercall(const Hypercall& call, std::uint32_t id) {
     const auto function = static_cast<std::uint32_t>(call.function);
     auto answer = [&](std::int64_t value) {
-      vcpu_.set_return_value(static_cast<std::uint64_t>(value));
+      vcpus_[id].set_return_value(static_cast<std::uint64_t>(value));
     };
     switch (function) {
       case static_cast<std::uint32_t>(psci::Function::kVersion):
@@ -131,7 +254,7 @@ class Vm {
         return "answered";
       case static_cast<std::uint32_t>(psci::Function::kAffinityInfo32):
       case static_cast<std::uint32_t>(psci::Function::kAffinityInfo64):
-        answer(affinity_info(call.args[0], call.args[1]));
+        answer(power_.affinity_info(call.args[0], call.args[1]));
         return "answered";
       case static_cast<std::uint32_t>(psci::Function::kMigrateInfoType):
         answer(2);  // no Trusted OS that would need migrating
@@ -139,7 +262,7 @@ class Vm {
       case static_cast<std::uint32_t>(abi::Hypercall::kExitCount): {
         const auto kind = static_cast<abi::ExitKind>(call.args[0]);
         // The count includes this call; the ABI promises it does not.
-        std::uint64_t count = vcpu_.exit_count(kind);
+        std::uint64_t count = vcpus_[id].exit_count(kind);
         if (kind == abi::ExitKind::kHypercall && count > 0) --count;
         answer(static_cast<std::int64_t>(count));
         return "exit count";
@@ -165,239 +288,190 @@ class Vm {
       case psci::Function::kMigrateInfoType:
       case psci::Function::kSystemOff:
       case psci::Function::kSystemReset: return static_cast<std::int64_t>(psci::Status::kSuccess);
+      default: break;
+    }
+    // el2lab's own calls answer too, so a guest can probe for them safely: on a machine
+    // without el2lab an unknown HVC is an undefined instruction, but PSCI_FEATURES is not.
+    switch (static_cast<abi::Hypercall>(function)) {
+      case abi::Hypercall::kExitCount:
+      case abi::Hypercall::kNop: return static_cast<std::int64_t>(psci::Status::kSuccess);
       default: return static_cast<std::int64_t>(psci::Status::kNotSupported);
     }
   }
 
-  // AFFINITY_INFO: 0 = ON, 1 = OFF; only level 0 (a single vCPU) is supported.
-  std::int64_t affinity_info(std::uint64_t mpidr, std::uint64_t level) const {
-    constexpr std::uint64_t kAffinityMask = 0xff'00ff'ffff;
-    if (level != 0) return static_cast<std::int64_t>(psci::Status::kInvalidParameters);
-    if ((mpidr & kAffinityMask) == (vcpu_.mpidr() & kAffinityMask)) return 0;
-    return static_cast<std::int64_t>(psci::Status::kInvalidParameters);
-  }
+  // ---- devices ------------------------------------------------------------------------------
 
-  std::string_view cpu_up(const CpuUp& up) {
-    constexpr std::uint64_t kAffinityMask = 0xff'00ff'ffff;
-    if ((up.target_mpidr & kAffinityMask) == (vcpu_.mpidr() & kAffinityMask)) {
-      vcpu_.set_return_value(static_cast<std::uint64_t>(psci::Status::kAlreadyOn));
-      return "ALREADY_ON";
-    }
-    vcpu_.set_return_value(static_cast<std::uint64_t>(psci::Status::kInvalidParameters));
-    return "no such vCPU: INVALID_PARAMETERS";
-  }
-
-  void mmio_read(const VmExit& exit, const MmioRead& r) {
+  void mmio_read(const VmExit& exit, const MmioRead& r, std::uint32_t id) {
     std::optional<std::uint64_t> value;
     const bool console = in(r.address, config_.uart_ipa, 0x1000);
     if (console) {
       value = uart_.read(r.address - config_.uart_ipa, r.width);
     } else if (in(r.address, config_.gicd_ipa, kDistributorSize)) {
-      value = vgic_.distributor_read(r.address - config_.gicd_ipa, r.width, vcpu_.id());
-    } else if (config_.gicr_ipa != 0 &&
-               in(r.address, config_.gicr_ipa, vgic::VirtualGic::kRedistributorStride)) {
+      value = vgic_.distributor_read(r.address - config_.gicd_ipa, r.width, id);
+    } else if (config_.gicr_ipa != 0 && in(r.address, config_.gicr_ipa, redistributors_size())) {
       value = vgic_.redistributor_read(r.address - config_.gicr_ipa, r.width);
     } else if (in(r.address, abi::test_device::kBase, abi::test_device::kSize)) {
       value = test_device_.read(r.address - abi::test_device::kBase, r.width);
     }
-    if (!value) return no_device(exit);
-    vcpu_.complete_mmio_read(r, *value);
-    if (!console) report(exit, "emulated");
+    if (!value) return no_device(exit, id);
+    vcpus_[id].complete_mmio_read(r, *value);
+    if (!console) report(exit, id, "emulated");
   }
 
-  void mmio_write(const VmExit& exit, const MmioWrite& w) {
+  void mmio_write(const VmExit& exit, const MmioWrite& w, std::uint32_t id) {
     bool ok = false;
     const bool console = in(w.address, config_.uart_ipa, 0x1000);
     if (console) {
       ok = uart_.write(w.address - config_.uart_ipa, w.width, w.data);
     } else if (in(w.address, config_.gicd_ipa, kDistributorSize)) {
       vgic::SgiRequest sgi;
-      ok = vgic_.distributor_write(w.address - config_.gicd_ipa, w.width, w.data, vcpu_.id(), &sgi);
-      if (sgi.valid) send_sgi_v2(sgi);
-    } else if (config_.gicr_ipa != 0 &&
-               in(w.address, config_.gicr_ipa, vgic::VirtualGic::kRedistributorStride)) {
+      ok = vgic_.distributor_write(w.address - config_.gicd_ipa, w.width, w.data, id, &sgi);
+      if (ok && sgi.valid) {  // GICD_SGIR: GICv2's way to send an SGI
+        const auto targets = vgic::sgi_targets(sgi, id, config_.vcpu_count);
+        return report(exit, id, send_sgi(targets, sgi.intid, id));
+      }
+    } else if (config_.gicr_ipa != 0 && in(w.address, config_.gicr_ipa, redistributors_size())) {
       ok = vgic_.redistributor_write(w.address - config_.gicr_ipa, w.width, w.data);
     } else if (in(w.address, abi::test_device::kBase, abi::test_device::kSize)) {
       ok = test_device_.write(w.address - abi::test_device::kBase, w.width, w.data);
     }
-    if (!ok) return no_device(exit);
-    if (!console) report(exit, "emulated");
+    if (!ok) return no_device(exit, id);
+    if (!console) report(exit, id, "emulated");
   }
 
-  // ---- interrupts -------------------------------------------------------------------------
+  void no_device(const VmExit& exit, std::uint32_t id) {
+    vcpus_[id].inject(InjectedException::kDataAbort);
+    report(exit, id, "no device there: external abort injected", true);
+  }
+
+  std::uint64_t redistributors_size() const {
+    return vgic::VirtualGic::kRedistributorStride * config_.vcpu_count;
+  }
+
+  // ---- interrupts ---------------------------------------------------------------------------
 
   static constexpr std::uint64_t kDistributorSize = 0x10000;
-
-  struct VirtualIrq {
-    std::uint32_t intid;
-    bool hw;  // forwarded physical interrupt: the guest's EOI deactivates it
-  };
 
   // How a physical interrupt is forwarded. GICv3: with the list register's HW bit, so the
   // guest's EOI deactivates it in hardware. GICv2: in software — QEMU 7.2's GICv2 model does
   // not re-evaluate a level interrupt deactivated through a HW list register, so a tick that
   // came while it was active would be lost. There the list register asks for a maintenance
   // interrupt on the guest's EOI, and the hypervisor deactivates the physical one itself.
-  bool forward_in_hardware() const { return config_.gic == GicVersion::kV3; }
+  VirtualInterrupts::Source forwarding() const {
+    return config_.gic == GicVersion::kV3 ? VirtualInterrupts::Source::kForwardedHw
+                                          : VirtualInterrupts::Source::kForwardedSw;
+  }
 
-  // A physical interrupt the HAL acknowledged: keep it or forward it to the guest.
-  std::string_view physical_interrupt(std::uint32_t intid) {
+  // A physical interrupt the HAL acknowledged on vCPU `id`'s CPU: keep it or forward it.
+  std::string_view physical_interrupt(std::uint32_t intid, std::uint32_t id) {
     if (intid == gic::kSpurious) return "spurious: nothing to do";
     gic::priority_drop(intid);
     if (intid == gic::kVirtualTimerPpi) {
       // The guest's own timer: forwarded, and left active until the guest's EOI.
-      queue_virtual(intid, forward_in_hardware());
+      if (!irqs_[id].queue(intid, forwarding())) {
+        gic::deactivate(intid);
+        return "virtual timer: no room to queue it, dropped";
+      }
       return "virtual timer: forwarded to the guest";
     }
+    gic::deactivate(intid);
     if (intid == gic::kMaintenancePpi) {
-      reap_list_registers();  // clears the EOI'd entries, which lowers the maintenance line
-      gic::deactivate(intid);
+      // The EOI'd entries were reaped on the way here, which lowered the maintenance line.
       return "maintenance: the guest finished an interrupt";
     }
-    gic::deactivate(intid);
+    if (intid == gic::kKickSgi) return "kick: another vCPU has work for this one";
     return "not the guest's: deactivated";
   }
 
-  void queue_virtual(std::uint32_t intid, bool hw) {
-    for (std::size_t i = 0; i < pending_count_; ++i) {
-      if (pending_[i].intid == intid) return;  // already pending: interrupts do not stack
+  // Queues SGI `intid` from vCPU `sender` for every vCPU in `targets` that is on, and kicks
+  // the physical CPUs of the others so they deliver it now.
+  fmt::Buffer<80> send_sgi(vgic::VCpuMask targets, std::uint32_t intid, std::uint32_t sender) {
+    fmt::Buffer<80> outcome;
+    fmt::write(outcome, "SGI ", intid, " to");
+    bool any = false;
+    for (std::uint32_t t = 0; t < config_.vcpu_count; ++t) {
+      if (((targets >> t) & 1) == 0) continue;
+      if (power_.state(t) == PowerState::kOff) continue;  // an off CPU takes no interrupts
+      // GICv2 guests read the sender in GICC_IAR; GICv3 list registers have no such field.
+      const auto source = static_cast<std::uint8_t>(config_.gic == GicVersion::kV2 ? sender : 0);
+      if (!irqs_[t].queue(intid, VirtualInterrupts::Source::kVirtual, source)) continue;
+      if (t != sender) gic::send_kick(t);
+      fmt::write(outcome, " vCPU ", t);
+      any = true;
     }
-    if (pending_count_ < pending_.size()) pending_[pending_count_++] = {intid, hw};
+    if (!any) fmt::write(outcome, " nobody (no target is on)");
+    return outcome;
   }
 
-  // Moves pending virtual interrupts the guest has enabled into free list registers.
-  void deliver_virtual_interrupts() {
-    std::size_t kept = 0;
-    for (std::size_t i = 0; i < pending_count_; ++i) {
-      const VirtualIrq irq = pending_[i];
-      const int lr = irq_deliverable(irq.intid) ? free_list_register() : -1;
-      if (lr < 0) {
-        pending_[kept++] = irq;
-        continue;
-      }
-      gic::ListEntry entry;
-      entry.virtual_id = irq.intid;
-      entry.physical_id = irq.hw ? irq.intid : 0;
-      entry.hw = irq.hw;
-      entry.priority = vgic_.priority(irq.intid, vcpu_.id());
-      entry.group1 = vgic_.group1(irq.intid, vcpu_.id());
-      entry.state = gic::LrState::kPending;
-      // A software-forwarded physical interrupt: be told when the guest is done with it.
-      const bool physical = irq.intid == gic::kVirtualTimerPpi;
-      entry.eoi_maintenance = physical && !irq.hw;
-      gic::write_list_register(static_cast<unsigned>(lr), entry);
-      lr_intid_[static_cast<std::size_t>(lr)] = irq.intid + 1;
-      lr_deactivate_[static_cast<std::size_t>(lr)] = entry.eoi_maintenance ? irq.intid + 1 : 0;
-      trace_event(trace::Kind::kIrqInjected, irq.intid, static_cast<std::uint64_t>(lr),
-                  vcpu_.frame().elr, vcpu_.id());
+  // WFI/WFE. WFE completes at once: another vCPU's SEV does not trap, so a vCPU asleep at EL2
+  // would miss the event it waits for (WFE may always complete early, so this is allowed).
+  // WFI: if nothing is waiting, sleep at EL2 until a physical interrupt arrives — the guest's
+  // timer, or the kick of another vCPU sending an SGI. It is taken at EL2 (current-EL IRQ
+  // vector), dispatched through IRQ_HANDLER to H::irq_handler(), which queues it; this
+  // function then handles the queue. If nothing could ever wake the vCPU (its timer is off or
+  // masked and no other vCPU is on), the WFI completes at once rather than park the CPU for
+  // ever — the architecture lets WFI complete spuriously.
+  std::string_view halt(const Halt& halt, std::uint32_t id, SpinLockGuard& guard) {
+    if (halt.wfe) return "WFE: completes at once (events are not trapped)";
+    if (irqs_[id].waiting(vgic_, id)) return "an interrupt is waiting: resumed";
+    if (!virtual_timer_can_fire(id) && !another_vcpu_on(id)) {
+      return "nothing can wake the vCPU: WFI completes at once";
     }
-    pending_count_ = kept;
-  }
-
-  bool irq_deliverable(std::uint32_t intid) const { return vgic_.deliverable(intid, vcpu_.id()); }
-
-  int free_list_register() const {
-    const unsigned count = gic::list_register_count();
-    for (unsigned n = 0; n < count && n < lr_intid_.size(); ++n) {
-      if (lr_intid_[n] == 0) return static_cast<int>(n);
-    }
-    return -1;
-  }
-
-  // A list register the guest has finished with (state back to invalid) is free again.
-  void reap_list_registers() {
-    const unsigned count = gic::list_register_count();
-    for (unsigned n = 0; n < count && n < lr_intid_.size(); ++n) {
-      if (lr_intid_[n] == 0) continue;
-      if (gic::read_list_register(n).state == gic::LrState::kInvalid) {
-        trace_event(trace::Kind::kGuestEoi, lr_intid_[n] - 1, n, vcpu_.exit_pc(), vcpu_.id());
-        // Clear the whole entry, not just its state: a stale interrupt ID left in an empty list
-        // register must not be mistaken for a live one by the GIC.
-        gic::write_list_register(n, gic::ListEntry{});
-        if (lr_deactivate_[n] != 0) gic::deactivate(lr_deactivate_[n] - 1);
-        lr_intid_[n] = 0;
-        lr_deactivate_[n] = 0;
-      }
-    }
-  }
-
-  bool interrupt_waiting() const {
-    for (std::size_t i = 0; i < pending_count_; ++i) {
-      if (irq_deliverable(pending_[i].intid)) return true;
-    }
-    const unsigned count = gic::list_register_count();
-    for (unsigned n = 0; n < count && n < lr_intid_.size(); ++n) {
-      if (lr_intid_[n] != 0 && gic::read_list_register(n).state == gic::LrState::kPending)
-        return true;
-    }
-    return false;
-  }
-
-  // WFI/WFE: if nothing is waiting for the guest, sleep at EL2 with IRQs unmasked until a
-  // physical interrupt arrives. It is taken at EL2 (current-EL IRQ vector), dispatched through
-  // IRQ_HANDLER to H::irq_handler(), which queues it; the run loop then handles the queue.
-  // If nothing could ever wake the vCPU (its virtual timer is off or masked, or the guest has
-  // not enabled the timer's interrupt), the WFI completes at once — the architecture lets WFI
-  // complete spuriously — rather than park the physical CPU forever.
-  std::string_view halt() {
-    if (interrupt_waiting()) return "an interrupt is waiting: resumed";
-    if (!virtual_timer_can_fire()) return "nothing can wake the vCPU: WFI completes at once";
     CpuLocal& cpu = this_cpu();
+    guard.unlock();
     // WFI with IRQs still masked (it wakes on a pending interrupt all the same), then open a
     // window to take it. Unmasking first would lose an IRQ that arrives just before the WFI:
     // it would be taken, and the WFI would then sleep with nothing left to wake it.
     while (cpu.irq_queue_length == 0) {
       asm volatile("wfi; msr daifclr, #2; isb; msr daifset, #2" ::: "memory");
     }
+    guard.lock();
     std::string_view outcome = "woke on an interrupt";
     for (std::uint32_t i = 0; i < cpu.irq_queue_length; ++i) {
-      outcome = physical_interrupt(cpu.irq_queue[i]);
+      outcome = physical_interrupt(cpu.irq_queue[i], id);
     }
     cpu.irq_queue_length = 0;
     return outcome;
   }
 
-  bool virtual_timer_can_fire() const {
+  bool virtual_timer_can_fire(std::uint32_t id) const {
     std::uint64_t ctl;
     asm volatile("mrs %0, cntv_ctl_el0" : "=r"(ctl));
     constexpr std::uint64_t kEnable = 1, kImask = 2;
-    return (ctl & (kEnable | kImask)) == kEnable && irq_deliverable(gic::kVirtualTimerPpi);
+    return (ctl & (kEnable | kImask)) == kEnable && vgic_.deliverable(gic::kVirtualTimerPpi, id);
   }
 
-  // One vCPU: an IPI can only be for the sender itself.
-  std::string_view send_ipi(const SendIpi& ipi) {
-    const bool to_self =
-        ipi.send_to_self || ((ipi.target_cpu == (vcpu_.mpidr() & 0xff'ff00)) &&
-                             ((ipi.target_list >> (vcpu_.mpidr() & 0xf)) & 1) != 0);
-    if (!to_self || ipi.send_to_all) return "no other vCPU to interrupt";
-    queue_virtual(static_cast<std::uint32_t>(ipi.vector), false);
-    return "SGI queued for this vCPU";
+  bool another_vcpu_on(std::uint32_t id) const {
+    for (std::uint32_t t = 0; t < config_.vcpu_count; ++t) {
+      if (t != id && power_.state(t) != PowerState::kOff) return true;
+    }
+    return false;
   }
 
-  void send_sgi_v2(const vgic::SgiRequest& sgi) {
-    if (sgi.filter == 2 || (sgi.filter == 0 && (sgi.target_list & 1) != 0))
-      queue_virtual(sgi.intid, false);
-  }
-
-  void no_device(const VmExit& exit) {
-    vcpu_.inject(InjectedException::kDataAbort);
-    report(exit, "no device there: external abort injected", true);
-  }
-
-  static bool in(std::uint64_t address, std::uint64_t base, std::uint64_t size) {
-    return address >= base && address - base < size;
-  }
+  // ---- the log and the end ------------------------------------------------------------------
 
   // One line per exit, up to config_.exits_logged of each kind, so every kind of exit shows up
   // decoded without a busy guest flooding the log; the console's own traffic is not logged.
-  void report(const VmExit& exit, std::string_view outcome, bool always = false) {
+  // Once the guest has started a second vCPU, each line says which vCPU exited.
+  void report(const VmExit& exit, std::uint32_t id, std::string_view outcome, bool always = false) {
     const std::uint32_t seen = ++exits_seen_[exit.index()];
     if (seen <= config_.exits_logged || always) {
-      log("exit ", describe_exit(exit).view(), " at PC ", fmt::Hex{vcpu_.exit_pc()}, ": ", outcome);
+      const std::uint64_t pc = vcpus_[id].exit_pc();
+      if (power_.ever_started() > 1) {
+        log("vCPU ", id, ": exit ", describe_exit(exit).view(), " at PC ", fmt::Hex{pc}, ": ",
+            outcome);
+      } else {
+        log("exit ", describe_exit(exit).view(), " at PC ", fmt::Hex{pc}, ": ", outcome);
+      }
     } else if (seen == config_.exits_logged + 1) {
       log("(further ", exit_name(exit),
           " exits are counted, not printed: see the summary at the end)");
     }
+  }
+  template <std::size_t N>
+  void report(const VmExit& exit, std::uint32_t id, const fmt::Buffer<N>& outcome,
+              bool always = false) {
+    report(exit, id, outcome.view(), always);
   }
 
   [[noreturn]] void fault_at_el2_on_purpose() {
@@ -409,12 +483,30 @@ class Vm {
     panic("the deliberate EL2 fault did not fault");
   }
 
+  // The summary, then power off. With several vCPUs, each kind's total is followed by its
+  // split between the vCPUs that ran.
   [[noreturn]] void end_run() {
     guest_console_flush();
-    log("exits taken by vCPU ", vcpu_.id(), ":");
+    const std::uint32_t ran = power_.ever_started() > 1 ? config_.vcpu_count : 1;
+    if (ran == 1) {
+      log("exits taken by vCPU 0:");
+    } else {
+      log("exits taken by the VM's ", power_.ever_started(), " vCPUs (total, then per vCPU):");
+    }
     for (std::size_t kind = 0; kind < static_cast<std::size_t>(abi::ExitKind::kCount); ++kind) {
-      const std::uint64_t count = vcpu_.exit_count(static_cast<abi::ExitKind>(kind));
-      if (count != 0) log("  ", fmt::Padded{kExitKindNames[kind], 18}, count);
+      const auto k = static_cast<abi::ExitKind>(kind);
+      std::uint64_t total = 0;
+      for (std::uint32_t v = 0; v < ran; ++v) total += vcpus_[v].exit_count(k);
+      if (total == 0) continue;
+      if (ran == 1) {
+        log("  ", fmt::Padded{kExitKindNames[kind], 18}, total);
+        continue;
+      }
+      fmt::Buffer<120> split;
+      for (std::uint32_t v = 0; v < ran; ++v) {
+        fmt::write(split, v == 0 ? "" : ", ", v, ": ", vcpus_[v].exit_count(k));
+      }
+      log("  ", fmt::Padded{kExitKindNames[kind], 18}, total, "  (", split.view(), ")");
     }
     log("console: ", uart_.bytes_sent(), " bytes from the guest; powering the machine off");
     firmware::system_off();
@@ -426,14 +518,44 @@ class Vm {
       "FailEntry", "Unhandled"};
   static_assert(std::size(kExitKindNames) == static_cast<std::size_t>(abi::ExitKind::kCount));
 
-  Aarch64VCpu<H>& vcpu_;
-  VmConfig config_;
+  // ---- construction -------------------------------------------------------------------------
+
+  static bool in(std::uint64_t address, std::uint64_t base, std::uint64_t size) {
+    return address >= base && address - base < size;
+  }
+
+  static VmConfig clamped(VmConfig config) {
+    if (config.vcpu_count == 0) config.vcpu_count = 1;
+    if (config.vcpu_count > kMaxVcpus) config.vcpu_count = kMaxVcpus;
+    return config;
+  }
+
+  static std::array<std::uint64_t, kMaxVcpus> make_mpidrs() {
+    std::array<std::uint64_t, kMaxVcpus> mpidrs{};
+    for (std::uint32_t i = 0; i < kMaxVcpus; ++i) mpidrs[i] = vcpu_mpidr(i);
+    return mpidrs;
+  }
+
+  template <std::size_t... I>
+  static std::array<Aarch64VCpu<H>, kMaxVcpus> make_vcpus(const VmConfig& config,
+                                                          std::index_sequence<I...>) {
+    return {Aarch64VCpu<H>(VCpuSetup{static_cast<std::uint32_t>(I),
+                                     vcpu_mpidr(static_cast<std::uint32_t>(I)), 0, 0, config.vttbr,
+                                     config.vtcr})...};
+  }
+
+  std::span<const std::uint64_t> mpidrs() const {
+    return std::span<const std::uint64_t>(mpidrs_.data(), config_.vcpu_count);
+  }
+
+  const VmConfig config_;
+  const std::array<std::uint64_t, kMaxVcpus> mpidrs_;
+  std::array<Aarch64VCpu<H>, kMaxVcpus> vcpus_;
+  std::array<VirtualInterrupts, kMaxVcpus> irqs_{};
+  SpinLock lock_;
+  VCpuPowerTable power_;
   devices::Pl011Emulation uart_;
   vgic::VirtualGic vgic_;
-  std::array<VirtualIrq, 16> pending_{};
-  std::size_t pending_count_ = 0;
-  std::array<std::uint32_t, 16> lr_intid_{};       // INTID + 1 held by each list register; 0 = free
-  std::array<std::uint32_t, 16> lr_deactivate_{};  // physical INTID + 1 to deactivate on EOI
   devices::TestDevice test_device_;
   std::array<std::uint32_t, std::variant_size_v<VmExit>> exits_seen_{};
 };

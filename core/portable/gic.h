@@ -26,6 +26,10 @@ inline constexpr std::uint32_t kMaintenancePpi = 25;
 inline constexpr std::uint32_t kVirtualTimerPpi = 27;
 /// PPI of the EL1 physical timer (CNTP).
 inline constexpr std::uint32_t kPhysicalTimerPpi = 30;
+/// The physical SGI one CPU of the hypervisor sends another to make it look at its vCPU again:
+/// a virtual interrupt was queued for it, or its vCPU was switched on. Physical SGIs belong
+/// to the hypervisor; the guest's own SGIs are virtual and travel in list registers.
+inline constexpr std::uint32_t kKickSgi = 1;
 
 /// State of a list-register entry (both generations use the same two-bit encoding).
 enum class LrState : std::uint8_t {
@@ -47,6 +51,8 @@ struct ListEntry {
   LrState state = LrState::kInvalid;  ///< Where the interrupt is in its life.
   bool eoi_maintenance = false;       ///< Raise a maintenance interrupt when the guest EOIs it
                                       ///< (software-forwarded interrupts only, hw = false).
+  std::uint8_t source_cpu = 0;        ///< GICv2 SGIs: the sending CPU interface, which the
+                                      ///< guest reads in GICC_IAR[12:10]. GICv3 has no field.
 };
 
 /// ICH_LR<n>_EL2: vINTID [31:0], pINTID [44:32] (with HW; without HW, bit 41 is EOI),
@@ -71,11 +77,13 @@ constexpr ListEntry decode_lr_v3(std::uint64_t lr) {
   return e;
 }
 
-/// GICH_LR<n>: VirtualID [9:0], PhysicalID [19:10] (with HW; without HW, bit 19 is EOI),
-/// Priority [27:23] (top 5 bits of the 8-bit priority), State [29:28], Grp1 [30], HW [31].
+/// GICH_LR<n>: VirtualID [9:0], PhysicalID [19:10] (with HW; without HW, bit 19 is EOI and
+/// bits [12:10] the CPUID of an SGI's source), Priority [27:23] (top 5 bits of the 8-bit
+/// priority), State [29:28], Grp1 [30], HW [31].
 constexpr std::uint32_t encode_lr_v2(const ListEntry& e) {
   return (e.virtual_id & 0x3ff) | (e.hw ? ((e.physical_id & 0x3ff) << 10) : 0) |
          (!e.hw && e.eoi_maintenance ? (1u << 19) : 0) |
+         (!e.hw ? (std::uint32_t{e.source_cpu & 7u} << 10) : 0) |
          (std::uint32_t{static_cast<std::uint8_t>(e.priority >> 3)} << 23) |
          (std::uint32_t{static_cast<std::uint8_t>(e.state)} << 28) |
          (std::uint32_t{e.group1} << 30) | (std::uint32_t{e.hw} << 31);
@@ -88,6 +96,7 @@ constexpr ListEntry decode_lr_v2(std::uint32_t lr) {
   e.hw = ((lr >> 31) & 1) != 0;
   e.physical_id = e.hw ? (lr >> 10) & 0x3ff : 0;
   e.eoi_maintenance = !e.hw && ((lr >> 19) & 1) != 0;
+  e.source_cpu = e.hw ? 0 : static_cast<std::uint8_t>((lr >> 10) & 7);
   e.priority = static_cast<std::uint8_t>(((lr >> 23) & 0x1f) << 3);
   e.group1 = ((lr >> 30) & 1) != 0;
   e.state = static_cast<LrState>((lr >> 28) & 3);

@@ -42,5 +42,16 @@ TEST(Gic, ListRegisterV2) {
   EXPECT_EQ(encode_lr_v3(sw), 27ull | (1ull << 41) | (0xa0ull << 48) | (1ull << 62));
 }
 
+TEST(Gic, ListRegisterV2SgiCarriesItsSource) {
+  // SGI 5 from CPU interface 3: CPUID in bits [12:10], which the guest reads back in GICC_IAR.
+  ListEntry sgi{5, 0, 0x80, false, false, LrState::kPending, false, 3};
+  EXPECT_EQ(encode_lr_v2(sgi), 5u | (3u << 10) | (0x10u << 23) | (1u << 28));
+  EXPECT_EQ(decode_lr_v2(encode_lr_v2(sgi)).source_cpu, 3);
+  // With HW the same bits are the physical INTID, not a source.
+  ListEntry hw{27, 27, 0, false, true, LrState::kPending, false, 3};
+  EXPECT_EQ((encode_lr_v2(hw) >> 10) & 0x3ff, 27u);
+  EXPECT_EQ(decode_lr_v2(encode_lr_v2(hw)).source_cpu, 0);
+}
+
 }  // namespace
 }  // namespace el2lab::gic

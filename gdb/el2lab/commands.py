@@ -161,9 +161,9 @@ its ESR decoded and the guest PC.
 
 Usage: hv vcpu [ID]
 
-Without ID, every vCPU found is shown. The Aarch64VCpu<H> objects are found in static storage first (el2lab_main's `static
-Aarch64VCpu<Hal> vcpu` in the reference build, global vCPUs, the vcpu_ of a static Vm<H>),
-then as `this` in frames of Aarch64VCpu<H>::run. Stopped in the guest, the frame holds the
+Without ID, every vCPU found is shown. The Aarch64VCpu<H> objects are found in static storage first (the vcpus_ of el2lab_main's
+`static Vm<Hal> vm` in the reference build, global vCPUs), then as `this` in frames of
+Aarch64VCpu<H>::run. Stopped in the guest, the frame holds the
 registers as of the last exit; the live ones are the CPU's."""
 
     def __init__(self) -> None:
@@ -186,7 +186,8 @@ registers as of the last exit; the live ones are the CPU's."""
             chosen = [f for f in found if wanted is None or f.id == wanted]
             if not chosen:
                 ids = ", ".join(str(f.id) for f in found)
-                raise cpu_state.StateError(f"no vCPU {wanted}: this VM has vCPU {ids}")
+                plural = "s" if len(found) > 1 else ""
+                raise cpu_state.StateError(f"no vCPU {wanted}: this VM has vCPU{plural} {ids}")
             lines = [line for f in chosen for line in vcpu.report(f)]
         for line in lines:
             print(line)

@@ -137,15 +137,21 @@ def outcome(kind: str, f: dict, uart: int = UART_IPA) -> str:
         return (f"handles physical interrupt {f.get('vector', '?')} (from H::irq_fetch); "
                 "the guest resumes")
     if kind == "CpuUp":
-        return "PSCI CPU_ON: ALREADY_ON for its own vCPU, INVALID_PARAMETERS for any other"
+        return ("PSCI CPU_ON: an OFF vCPU becomes ON_PENDING and its physical CPU is kicked to "
+                "start it; ALREADY_ON, ON_PENDING or INVALID_PARAMETERS otherwise")
     if kind == "CpuDown":
-        return "the VM's only vCPU is off: the run ends"
+        return ("the vCPU is off and its CPU waits for the next CPU_ON; "
+                "if it was the VM's last vCPU, the run ends")
     if kind == "SystemDown":
         return "the guest powers the VM off: exit summary, then SYSTEM_OFF to the firmware"
     if kind == "SendIPI":
-        return "no other vCPU to interrupt; the guest resumes"
+        return ("queues the SGI for each target vCPU that is on and kicks their physical CPUs; "
+                "the guest resumes")
     if kind == "Halt":
-        return "resumed at once (nothing pending)"
+        if f.get("wfe"):
+            return "WFE completes at once (events are not trapped)"
+        return ("resumed at once if an interrupt is waiting, else the CPU sleeps at EL2 until "
+                "a physical interrupt (its timer, another vCPU's kick)")
     if kind == "Nothing":
         return "nothing to do; the guest resumes"
     if kind == "FailEntry":

@@ -2,10 +2,12 @@
 
 How a vCPU is found (in this order, duplicates dropped):
   1. static storage: objects of type Aarch64VCpu<H> (or arrays of them) among the statics of
-     el2lab_main (the reference build's `static Aarch64VCpu<Hal> vcpu`) and among global and
-     namespace-scope variables. Static storage can be read at any stop — in a vector entry,
-     in assembly, even when the C++ frames cannot be unwound — which is why it comes first;
-  2. the `vcpu_` reference of any static Vm<H>;
+     el2lab_main and among global and namespace-scope variables, and the vCPUs of any static
+     Vm<H> (the reference build's `static Vm<Hal> vm` keeps them in its `vcpus_` array, the
+     first `config_.vcpu_count` of which exist). Static storage can be read at any stop — in a
+     vector entry, in assembly, even when the C++ frames cannot be unwound — which is why it
+     comes first;
+  2. (reserved: older builds referred to a single vCPU from Vm<H>::vcpu_);
   3. the call stack: `this` in frames of Aarch64VCpu<H>::run (a build whose vCPUs live on a
      stack or in the heap).
 The vCPU's id is its `id_` member; `hv vcpu N` picks the one with id N.
@@ -26,7 +28,8 @@ VM_TYPE = re.compile(r"^el2lab::Vm<.*>$")
 @dataclass
 class Found:
     value: gdb.Value  # the Aarch64VCpu<H> object
-    how: str          # "static `vcpu` in el2lab_main"
+    how: str          # "vcpus_[0] of static `vm` in el2lab_main"
+    power: str = ""   # its PSCI power state, when it belongs to a Vm<H>: "ON", "OFF", "ON_PENDING"
 
     @property
     def address(self) -> int:
@@ -91,10 +94,22 @@ def _expand(value: gdb.Value, how: str) -> list[Found]:
         return [Found(value, how)]
     if VM_TYPE.match(name):
         try:
-            return [Found(value["vcpu_"].referenced_value(), f"the vcpu_ of {how}")]
+            count = int(value["config_"]["vcpu_count"])
+            elems = value["vcpus_"]["_M_elems"]
+            return [Found(elems[i], f"vcpus_[{i}] of {how}", _power_state(value, i))
+                    for i in range(count)]
         except gdb.error:
             return []
     return []
+
+
+def _power_state(vm: gdb.Value, i: int) -> str:
+    """PSCI power state of vCPU i of a Vm<H> (its VCpuPowerTable), as PSCI names it."""
+    try:
+        state = str(vm["power_"]["state_"]["_M_elems"][i]).rsplit("::", 1)[-1]
+    except gdb.error:
+        return ""
+    return {"kOff": "OFF", "kOn": "ON", "kOnPending": "ON_PENDING"}.get(state, state)
 
 
 def _constructed(function: str, name: str) -> bool | None:
@@ -115,7 +130,7 @@ def find_all() -> list[Found]:
         how = f"static `{sym.name}` in el2lab_main"
         if constructed is False:
             if VM_TYPE.match(_type_name(sym.type)):
-                continue  # its vcpu_ reference is not set yet
+                continue  # its vCPUs do not exist yet
             how += " (not constructed yet: el2lab_main has not reached it)"
         try:
             found += _expand(sym.value(), how)
@@ -150,6 +165,12 @@ def find_all() -> list[Found]:
     return list(unique.values())
 
 
+def _current_cpu() -> int | None:
+    """The physical CPU GDB is looking at: QEMU numbers its CPUs as GDB threads 1, 2, ..."""
+    thread = gdb.selected_thread()
+    return None if thread is None else thread.num - 1
+
+
 def _u(v: gdb.Value) -> int:
     return int(v) & cpu_state.MASK64
 
@@ -163,11 +184,20 @@ def report(f: Found) -> list[str]:
     if "not constructed yet" in f.how:
         return [f"vCPU {f.id}: {type_name} at {f.address:#x}, found as {f.how}",
                 "  its constructor has not run: no registers to show yet (`hv step` to the guest entry)"]
+    loaded = bool(v["loaded_"])
+    # vCPU n runs on physical CPU n (GDB thread n + 1), so "loaded" names that CPU.
+    where = f"loaded on CPU {f.id}" if loaded else "not entered since it was switched on"
+    if f.power == "OFF":
+        where = ""
+    power = f"power {f.power}" + (", " if where else "") if f.power else ""
     lines = [f"vCPU {f.id}: {type_name} at {f.address:#x}, found as {f.how}",
              f"  HAL {symbols.hal_short(hal)}, MPIDR {_u(v['mpidr_']):#x}, VTTBR_EL2 {_u(v['vttbr_']):#x}, "
-             f"{'loaded on this CPU' if bool(v['loaded_']) else 'never entered yet'}"]
+             f"{power}{where}"]
     el = cpu_state.exception_level() if cpu_state.has_target() else None
-    if el == 1:
+    if f.power == "OFF" and not loaded:
+        lines.append("  switched off: the guest has not started it with PSCI CPU_ON, or has stopped it")
+        return lines
+    if el == 1 and loaded and _current_cpu() == f.id:
         lines.append("  stopped in the guest: its live registers are the CPU's ($x0..., $pc); the "
                      "frame below holds them as of the last exit")
     elif not bool(v["loaded_"]):
@@ -198,3 +228,24 @@ def report(f: Found) -> list[str]:
     taken = [f"{exits.kind_name(i)} {c}" for i, c in enumerate(counts) if c]
     lines.append("  exits taken: " + (", ".join(taken) if taken else "none yet"))
     return lines
+
+
+class VCpuFunction(gdb.Function):
+    """$vcpu(N): vCPU N's Aarch64VCpu<H> object, wherever it lives (see `hv vcpu`).
+
+Usage: print $vcpu(0)    print $vcpu(1).frame_    print $vcpu(0).frame_.x[0]"""
+
+    def __init__(self) -> None:
+        super().__init__("vcpu")
+
+    def invoke(self, index: gdb.Value) -> gdb.Value:
+        wanted = int(index)
+        found = find_all()
+        for f in found:
+            if f.id == wanted:
+                return f.value
+        have = ", ".join(str(f.id) for f in found) or "none"
+        raise gdb.GdbError(f"$vcpu({wanted}): no such vCPU (found: {have})")
+
+
+VCpuFunction()

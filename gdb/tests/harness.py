@@ -92,7 +92,11 @@ def gdb_batch(build: Path, socket: Path, commands: list[str], timeout: float = 6
         result = subprocess.run(cmd, env=full_env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT,
                                 stdin=subprocess.DEVNULL, text=True, timeout=timeout)
     except subprocess.TimeoutExpired as e:
-        return (e.stdout or "") + f"\n<GDB TIMED OUT after {timeout:g} s>\n"
+        # TimeoutExpired carries the partial output as bytes even when text=True was asked for.
+        partial = e.stdout or b""
+        if isinstance(partial, bytes):
+            partial = partial.decode("utf-8", "replace")
+        return partial + f"\n<GDB TIMED OUT after {timeout:g} s>\n"
     return result.stdout
 
 

@@ -37,8 +37,8 @@ def main() -> int:
         "hv esr nonsense",
         "hv trace",
         "hv trace irq 0",
-        "print 'el2lab_main::vcpu'",
-        "print 'el2lab_main::vcpu'.frame_",
+        "print $vcpu(0)",
+        "print $vcpu(0).frame_",
         "info pretty-printer",
     ])
     harness.show(args, "commands", out)
@@ -49,10 +49,10 @@ def main() -> int:
         ("hv trace -- Let N exceptions of a kind go through the hypervisor", "help hv lists hv trace"),
         ("Usage: hv trace KIND [N]", "help hv trace"),
         ("stopped at EL2 (hypervisor)", "hv where"),
-        ("vCPU 0: el2lab::Aarch64VCpu<el2lab::board::QemuVirtHal> at ADDR, found as static `vcpu` in el2lab_main",
+        ("vCPU 0: el2lab::Aarch64VCpu<el2lab::board::QemuVirtHal> at ADDR, found as vcpus_[0] of static `vm` in el2lab_main",
          "hv vcpu finds the static vCPU"),
         ("last exit: vector 8 (Lower EL using AArch64, Synchronous)", "hv vcpu last exit"),
-        ("hv vcpu: no vCPU 7: this VM has vCPU 0", "hv vcpu 7"),
+        ("hv vcpu: no vCPU 7: this VM has vCPUs 0, 1", "hv vcpu 7"),
         ("hv vcpu: ID must be a vCPU number, not 'one'", "hv vcpu one"),
         ("= el2lab_vector_table: the hypervisor's vectors are installed", "hv vectors checks VBAR_EL2"),
         ("   9  0x0480  ADDR  el2lab_vec_lower64_irq      Lower EL using AArch64, IRQ", "hv vectors entry 9"),

@@ -54,7 +54,7 @@ def main() -> int:
         "delete",
         *steps[:4],
         "print *(el2lab::VmExit *)$x1",
-        "print ((el2lab::Vm<el2lab::board::QemuVirtHal> *)$x0)->vcpu_.frame_",
+        "print ((el2lab::Vm<el2lab::board::QemuVirtHal> *)$x0)->vcpus_._M_elems[$x2].frame_",
         *steps[4:],
     ])
     harness.show(args, "mmio", mmio)

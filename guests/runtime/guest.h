@@ -7,6 +7,10 @@
 /// reporting convention the tests read: exactly one line "PASS <guest>" or
 /// "FAIL <guest>: <reason>".
 ///
+/// guest_main runs on the boot CPU (cpu_index() 0). A guest may start the other CPUs of the
+/// device tree with start_cpu(); the console and the checks may be used from all of them at
+/// once. The verdict is the boot CPU's to give, after it has waited for the others.
+///
 /// A self-checking guest looks like this:
 ///
 ///     const char el2lab::guest::kGuestName[] = "mmio";
@@ -35,9 +39,28 @@ class Uart {
 /// The guest's console.
 Uart& uart();
 
-/// Prints \p args and a newline.
+/// Holds the console for the scope, so that a line printed by one CPU is never interleaved
+/// with another CPU's. It masks IRQs on this CPU while held (an IRQ handler that prints must not
+/// spin on a lock its own CPU holds) and is re-entrant on the same CPU (an exception taken in
+/// the middle of a line can still report itself). println(), expect() and report() take it.
+class ConsoleLock {
+ public:
+  /// Waits for the console (briefly: nobody holds it for longer than a line).
+  ConsoleLock();
+  /// Lets go of it and restores this CPU's IRQ mask.
+  ~ConsoleLock();
+  ConsoleLock(const ConsoleLock&) = delete;
+  ConsoleLock& operator=(const ConsoleLock&) = delete;
+
+ private:
+  std::uint64_t daif_;
+  bool nested_;
+};
+
+/// Prints \p args and a newline, as one line even when several CPUs print at once.
 template <typename... Args>
 void println(const Args&... args) {
+  const ConsoleLock lock;
   fmt::write(uart(), args..., "\n");
 }
 
@@ -60,6 +83,105 @@ std::uint64_t exit_count(abi::ExitKind kind);
 
 /// The exception level the guest runs at (1 under el2lab).
 unsigned current_el();
+
+/// True when the guest runs under el2lab, i.e. el2lab's own hypercalls (exit_count() and the
+/// rest of guest_abi.h) exist. Asked once with PSCI_FEATURES(kExitCount), which el2lab answers
+/// SUCCESS and plain firmware NOT_SUPPORTED, then cached. A guest that must also run on bare
+/// QEMU (the equivalence rule) calls the el2lab-only hypercalls only when this is true: on a
+/// machine without el2lab an unknown HVC need not be answered at all.
+bool el2lab_present();
+
+// ---- CPUs -----------------------------------------------------------------------------------
+
+/// How many CPUs the runtime has stacks for (linker.ld); logical indexes are 0 .. kMaxCpus-1.
+inline constexpr unsigned kMaxCpus = 8;
+
+/// This CPU's logical index: 0 on the boot CPU, the index start_cpu() was given on the others
+/// (kept in TPIDR_EL1).
+unsigned cpu_index();
+
+/// This CPU's affinity, MPIDR_EL1 Aff3.Aff2.Aff1.Aff0 (bits [39:32] and [23:0]): what the device
+/// tree's cpu@N `reg` and PSCI's target_cpu arguments hold.
+std::uint64_t mpidr_affinity();
+
+/// Starts the CPU whose affinity is \p mpidr with PSCI CPU_ON. It runs \p fn(\p index) on its
+/// own stack with cpu_index() == \p index, IRQs masked, this runtime's vectors installed, and
+/// switches itself off (PSCI CPU_OFF) when \p fn returns. Returns CPU_ON's answer (0 SUCCESS,
+/// -4 ALREADY_ON, -2 INVALID_PARAMETERS, ...); an \p index without a stack (>= kMaxCpus) is
+/// refused with INVALID_PARAMETERS without asking. Two running CPUs must not share an index.
+std::int64_t start_cpu(std::uint64_t mpidr, unsigned index, void (*fn)(unsigned));
+
+/// PSCI AFFINITY_INFO(\p mpidr, level 0): 0 ON, 1 OFF, 2 ON_PENDING, or a negative error.
+std::int64_t affinity_info(std::uint64_t mpidr);
+
+/// PSCI CPU_OFF for the calling CPU, with its IRQs masked. Does not return.
+[[noreturn]] void cpu_off();
+
+// ---- time and waiting -----------------------------------------------------------------------
+
+/// The virtual counter, CNTVCT_EL0.
+std::uint64_t counter();
+/// Its frequency in Hz, CNTFRQ_EL0.
+std::uint64_t counter_frequency();
+
+/// The interrupt of the wake-up alarm wait_until() uses: the virtual timer's PPI. A guest that
+/// waits with Wake::kAlarm enables it on that CPU (gic::enable_ppi) and its IRQ handler calls
+/// stop_alarm() when it acknowledges it (else the level-triggered timer fires again at once).
+inline constexpr std::uint32_t kAlarmIntid = 27;
+/// Disables this CPU's virtual timer, which silences the alarm.
+void stop_alarm();
+
+/// What wakes a CPU sleeping in wait_until().
+enum class Wake {
+  /// Only the interrupts the caller expects (its own timer ticks, an SGI): the wait is
+  /// bounded only if one of them comes. For a CPU whose virtual timer is already in use.
+  kInterruptsOnly,
+  /// Those, and the wake-up alarm: this CPU's virtual timer, armed for every millisecond
+  /// of the wait and stopped afterwards, so that the timeout is honoured even if nothing else
+  /// ever comes. Needs kAlarmIntid set up as described there.
+  kAlarm,
+};
+
+/// \cond INTERNAL
+namespace detail {
+void arm_alarm(std::uint64_t counter_value);
+inline constexpr std::uint64_t kAlarmPeriodMs = 1;
+}  // namespace detail
+/// \endcond
+
+/// Sleeps until \p done() returns true (then returns true), or until \p timeout_ms milliseconds
+/// have passed (then false). The caller decides what a timeout means and names it in a FAIL.
+///
+/// A waiting CPU sleeps rather than spins: with several vCPUs per host core, a spinning one
+/// steals the time the others need. The loop is the one that loses no wake-up: mask IRQs,
+/// check, WFI (which wakes on a pending interrupt even while masked), unmask to take the
+/// interrupt, mask, check again. \p done() runs with IRQs masked. IRQs are unmasked while it
+/// waits; the caller's mask is restored on return.
+template <typename Done>
+bool wait_until(Done&& done, std::uint64_t timeout_ms, Wake wake) {
+  const std::uint64_t per_ms = counter_frequency() / 1000;
+  const std::uint64_t deadline = counter() + timeout_ms * per_ms;
+  std::uint64_t daif;
+  asm volatile("mrs %0, daif; msr daifset, #2" : "=r"(daif)::"memory");
+  bool ok = false;
+  for (;;) {
+    if (done()) {
+      ok = true;
+      break;
+    }
+    const std::uint64_t now = counter();
+    if (now >= deadline) break;
+    if (wake == Wake::kAlarm) {
+      const std::uint64_t next = now + detail::kAlarmPeriodMs * per_ms;
+      detail::arm_alarm(next < deadline ? next : deadline);
+    }
+    asm volatile("wfi" ::: "memory");
+    asm volatile("msr daifclr, #2; isb; msr daifset, #2" ::: "memory");
+  }
+  if (wake == Wake::kAlarm) stop_alarm();
+  asm volatile("msr daif, %0; isb" ::"r"(daif) : "memory");
+  return ok;
+}
 
 // ---- device access --------------------------------------------------------------------------
 
@@ -113,6 +235,25 @@ bool expect(bool ok, std::string_view what);
 
 /// Checks that \p got equals \p want; a failure reads "<what>: got 0x.., expected 0x..".
 bool expect_eq(std::uint64_t got, std::uint64_t want, std::string_view what);
+
+/// expect() with the description written from \p what (fmt::write's arguments), for checks
+/// that name a CPU or a round: `check(ok, "vCPU ", n, ": timer ticks")`.
+template <typename... What>
+bool check(bool ok, const What&... what) {
+  if (ok) return true;
+  fmt::Buffer<200> text;
+  fmt::write(text, what...);
+  return expect(false, text.view());
+}
+
+/// expect_eq() with the description written from \p what.
+template <typename... What>
+bool check_eq(std::uint64_t got, std::uint64_t want, const What&... what) {
+  if (got == want) return true;
+  fmt::Buffer<200> text;
+  fmt::write(text, what...);
+  return expect_eq(got, want, text.view());
+}
 
 /// True while no check has failed.
 bool all_passed();
@@ -172,7 +313,8 @@ void set_sync_handler(SyncHandler handler);
 /// Handles an IRQ taken at EL1 (vector 5, EL1 with SP_EL1); installed with set_irq_handler().
 using IrqHandler = void (*)();
 
-/// Installs \p handler for IRQs; without one, an IRQ is an unexpected exception (FAIL).
+/// Installs \p handler for IRQs, on every CPU (a handler that must tell them apart asks
+/// cpu_index()); without one, an IRQ is an unexpected exception (FAIL).
 void set_irq_handler(IrqHandler handler);
 
 }  // namespace el2lab::guest

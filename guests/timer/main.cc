@@ -6,6 +6,9 @@
 // The guest sees a virtual interrupt, acknowledges it on its (virtual) CPU interface, re-arms
 // the timer and EOIs — which, through the list register's HW bit, deactivates the physical
 // interrupt. The guest checks the count and that no tick came early.
+//
+// On bare QEMU (no hypervisor) the same ticks arrive straight from the GIC: the count and the
+// gaps are checked the same way; how the ticks went through el2lab is checked under el2lab only.
 #include "guests/runtime/gic.h"
 #include "guests/runtime/guest.h"
 
@@ -66,6 +69,11 @@ void guest_main(std::uint64_t device_tree) {
   period = frequency / 1000;  // 1 ms
   const std::uint64_t halts_before = exit_count(abi::ExitKind::kHalt);
   const std::uint64_t irqs_before = exit_count(abi::ExitKind::kExternalInterrupt);
+  // Where no el2lab counts exits (bare QEMU, whose PSCI answers an unknown call NOT_SUPPORTED)
+  // the answer itself says so. Not el2lab_present(): that would be one more hypercall before
+  // the first tick, and the exits up to the second tick are what GDB's IRQ-path transcript
+  // (gdb/tests/golden/trace_irq.txt) records.
+  const bool counted = halts_before != static_cast<std::uint64_t>(abi::kNotSupported);
 
   tick_time[0] = now();
   arm_timer();
@@ -93,6 +101,11 @@ void guest_main(std::uint64_t device_tree) {
   }
   // The timer condition is CNTVCT >= CVAL: a tick can be late, never early.
   expect(shortest >= period, "no tick arrives before its period has passed");
+  if (!counted) {
+    println("timer: ", ticks, " ticks, period ", period, " counts, gaps ", shortest, "..", longest,
+            "; on bare hardware (no el2lab exit counts)");
+    return report();
+  }
   const std::uint64_t halts = exit_count(abi::ExitKind::kHalt) - halts_before;
   const std::uint64_t irqs = exit_count(abi::ExitKind::kExternalInterrupt) - irqs_before;
   println("timer: ", ticks, " ticks, period ", period, " counts, gaps ", shortest, "..", longest,

@@ -1,0 +1,67 @@
+#pragma once
+/// \file
+/// \brief A ticket spinlock for state that several physical CPUs share (the VM's devices,
+/// its virtual GIC, the vCPUs' power states and pending interrupts).
+///
+/// A ticket lock rather than a test-and-set flag: CPUs get the lock in the order they asked
+/// for it, so a vCPU that exits often cannot starve the others. The hypervisor never sleeps
+/// while it holds one, and IRQs are masked at EL2 except in the run loop's WFI window, which
+/// is entered without any lock held — so no interrupt handler can spin on a lock its own CPU
+/// holds.
+
+#include <atomic>
+#include <cstdint>
+
+namespace el2lab {
+
+/// \ingroup vmm
+/// \brief A fair spinlock: take a ticket, wait until it is served.
+class SpinLock {
+ public:
+  /// Waits for this CPU's turn.
+  void lock() {
+    const std::uint32_t ticket = next_.fetch_add(1, std::memory_order_relaxed);
+    while (serving_.load(std::memory_order_acquire) != ticket) {
+      asm volatile("yield");
+    }
+  }
+  /// Lets the next CPU in.
+  void unlock() {
+    serving_.store(serving_.load(std::memory_order_relaxed) + 1, std::memory_order_release);
+  }
+
+ private:
+  std::atomic<std::uint32_t> next_{0};
+  std::atomic<std::uint32_t> serving_{0};
+};
+
+/// \ingroup vmm
+/// \brief Holds a SpinLock for a scope; unlock()/lock() let go of it in between (the run loop
+/// does while its vCPU sleeps in WFI).
+class SpinLockGuard {
+ public:
+  /// Takes \p lock.
+  explicit SpinLockGuard(SpinLock& lock) : lock_(lock) { lock_.lock(); }
+  /// Releases it, unless it was already let go of.
+  ~SpinLockGuard() {
+    if (held_) lock_.unlock();
+  }
+  SpinLockGuard(const SpinLockGuard&) = delete;
+  SpinLockGuard& operator=(const SpinLockGuard&) = delete;
+  /// Lets go of the lock before the end of the scope.
+  void unlock() {
+    lock_.unlock();
+    held_ = false;
+  }
+  /// Takes it again.
+  void lock() {
+    lock_.lock();
+    held_ = true;
+  }
+
+ private:
+  SpinLock& lock_;
+  bool held_ = true;
+};
+
+}  // namespace el2lab
