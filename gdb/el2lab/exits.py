@@ -101,8 +101,10 @@ def _hypercall_outcome(f: dict) -> str:
         0x8400_0000: "answers PSCI 1.1 (x0 = 0x10001)",
         0x8400_000A: f"answers whether function {x1:#x} is supported" if x1 is not None
                      else "answers whether the function in x1 is supported",
-        0x8400_0004: "answers ON for its own vCPU, INVALID_PARAMETERS otherwise",
-        0xC400_0004: "answers ON for its own vCPU, INVALID_PARAMETERS otherwise",
+        0x8400_0004: "answers the target vCPU's power state (0 ON, 1 OFF, 2 ON_PENDING), "
+                     "INVALID_PARAMETERS for an unknown MPIDR",
+        0xC400_0004: "answers the target vCPU's power state (0 ON, 1 OFF, 2 ON_PENDING), "
+                     "INVALID_PARAMETERS for an unknown MPIDR",
         0x8400_0006: "answers 2: no Trusted OS to migrate",
         0xC600_0001: f"answers how many {kind_name(x1)} exits this vCPU has taken" if x1 is not None
                      else "answers how many exits of the kind in x1 this vCPU has taken",
