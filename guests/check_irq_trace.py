@@ -23,16 +23,15 @@ show SGIs injected on several CPUs and kicks between them.
 usage: check_irq_trace.py --build-dir BUILD [--gic 2|3] [--guest timer|ipi] [--smp N]
 """
 import argparse
-import os
-import signal
 import struct
 import subprocess
 import sys
 import tempfile
-import time
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(ROOT / "gdb" / "tests"))
+import harness  # noqa: E402  (QEMU under the gdbstub, as every live GDB test starts it)
 HEADER = struct.Struct("<IHHIIQ")
 RECORD = struct.Struct("<QQQQQHHI")
 EXIT_MMIO_WRITE, EXIT_EXTERNAL_INTERRUPT, EXIT_SEND_IPI = 2, 5, 9
@@ -46,30 +45,20 @@ SLACK = 12
 
 
 def dump_ring(build: Path, gic: str, guest: str, smp: int, out: Path) -> str:
+    """Runs `guest` to the hypervisor's power-off call and dumps the ring into `out`; returns
+    GDB's output. A plain GDB session: the ring is read without el2lab's GDB package."""
     with tempfile.TemporaryDirectory() as tmp:
-        socket = Path(tmp) / "gdb.sock"
-        qemu = subprocess.Popen(
-            [sys.executable, str(ROOT / "tools" / "el2lab_run.py"), "--build-dir", str(build),
-             "--gic", gic, "--smp", str(smp), "--gdb-socket", str(socket),
-             str(build / "aarch64" / "guests" / guest / f"{guest}.elf")],
-            stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True, start_new_session=True)
-        try:
-            for _ in range(100):
-                if socket.exists():
-                    break
-                time.sleep(0.1)
+        image = harness.guest(build, guest)
+        with harness.Qemu(build, image, Path(tmp), smp=smp, gic=int(gic), icount=False) as qemu:
             elf = build / "aarch64" / "core" / "el2" / "el2lab.elf"
             gdb = subprocess.run(
                 ["gdb-multiarch", "-q", "-nx", "--batch", "-ex", "set architecture aarch64",
-                 "-ex", f"file {elf}", "-ex", f"target remote {socket}",
+                 "-ex", f"file {elf}", "-ex", f"target remote {qemu.socket}",
                  "-ex", "break el2lab::firmware::system_off", "-ex", "continue",
                  "-ex", f"dump binary memory {out} (char*)&el2lab_trace "
                         "(char*)&el2lab_trace + sizeof(el2lab_trace)"],
                 capture_output=True, text=True, timeout=90)
             return gdb.stdout + gdb.stderr
-        finally:
-            os.killpg(qemu.pid, signal.SIGTERM)
-            qemu.wait(timeout=10)
 
 
 def read_ring(data: bytes, failures: list[str]) -> tuple[list[tuple], int]:

@@ -45,11 +45,13 @@ class Qemu:
     """QEMU waiting for GDB on a private unix socket; stopped (by its pid) on exit."""
 
     def __init__(self, build: Path, guest_image: Path | None, tmp: Path, smp: int = 2,
-                 append: str = "") -> None:
+                 append: str = "", gic: int = 3, icount: bool = True) -> None:
+        """`icount=False` runs QEMU exactly as `make debug` does (multi-threaded, real time)."""
         runner = _runner()
         self.socket = tmp / "gdb.sock"
-        args = runner.parse_args(["--build-dir", str(build), "--icount", "--smp", str(smp),
+        args = runner.parse_args(["--build-dir", str(build), "--smp", str(smp), "--gic", str(gic),
                                   "--gdb-socket", str(self.socket)]
+                                 + (["--icount"] if icount else [])
                                  + (["--append", append] if append else [])
                                  + [str(guest_image) if guest_image else "none"])
         runner.prepare_gdb_socket(self.socket, guest_image)

@@ -7,49 +7,25 @@ one MmioRead per byte for the flag poll) and powers off: so the ring must start 
 vCPU's guest entry at the image's entry point, end with SystemDown, and hold as many
 MmioWrite records as the guest printed bytes — counted here from the guest's own text.
 """
-import argparse
-import os
 import re
-import signal
-import subprocess
 import sys
 import tempfile
-import time
 from pathlib import Path
 
-ROOT = Path(__file__).resolve().parents[2]
+import harness
 
 
 def main() -> int:
-    p = argparse.ArgumentParser()
-    p.add_argument("--build-dir", type=Path, required=True)
-    args = p.parse_args()
+    args = harness.arguments(__doc__)
     failures = []
-    guest = args.build_dir / "aarch64" / "guests" / "hello" / "hello.elf"
     with tempfile.TemporaryDirectory() as tmp:
-        socket = Path(tmp) / "gdb.sock"
-        qemu = subprocess.Popen(
-            [sys.executable, str(ROOT / "tools" / "el2lab_run.py"), "--build-dir", str(args.build_dir),
-             "--gdb-socket", str(socket), str(guest)],
-            stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True, start_new_session=True)
-        try:
-            for _ in range(100):
-                if socket.exists():
-                    break
-                time.sleep(0.1)
-            env = dict(os.environ, EL2LAB_BUILD=str(args.build_dir), EL2LAB_GDB_SOCKET=str(socket),
-                       NO_COLOR="1")
-            out = subprocess.run(
-                ["gdb-multiarch", "-q", "-nx", "--batch", "-x", str(ROOT / "gdb" / "el2lab_gdb.py"),
-                 "-ex", "break el2lab::firmware::system_off", "-ex", "continue",
-                 "-ex", "hv exits 400", "-ex", "hv exits many"],
-                env=env, capture_output=True, text=True, timeout=60)
-            text = out.stdout + out.stderr
-            print(text)
-        finally:
-            os.killpg(qemu.pid, signal.SIGTERM)
-            console, _ = qemu.communicate(timeout=10)
-    print(console)
+        with harness.Qemu(args.build_dir, harness.guest(args.build_dir, "hello"), Path(tmp),
+                          icount=False) as qemu:
+            text = harness.gdb_batch(args.build_dir, qemu.socket,
+                                     ["break el2lab::firmware::system_off", "continue",
+                                      "hv exits 400", "hv exits many"])
+        console = qemu.console()
+    harness.show(args, "hv exits", text)
 
     records = re.findall(r"#(\d+)\s+(\w+)\s+pc (0x[0-9a-f]+) arg (0x[0-9a-f]+) esr (0x[0-9a-f]+) "
                          r"icount (\d+)", text)
