@@ -73,7 +73,9 @@ Usage: hv where"""
         pc = cpu_state.register("pc")
         el = cpu_state.exception_level()
         who = "hypervisor" if el == 2 else "guest"
-        print(f"{style.title('stopped at EL' + str(el))} ({who}), pc {pc:#x} in "
+        cpu = cpu_state.cpu_number()
+        on = "" if cpu is None else f" on CPU {cpu}"
+        print(f"{style.title('stopped at EL' + str(el))} ({who}){on}, pc {pc:#x} in "
               f"{cpu_state.short_name(cpu_state.symbol_at(pc))}; {cpu_state.regime(el)}")
         if el != 2:
             print("  the hypervisor is not running: `hv step` runs to the next stage of its "
@@ -90,7 +92,8 @@ class HvStep(gdb.Command):
 Puts temporary breakpoints on every annotation point (core/annotation_points.txt: vector
 entries, handler dispatch, exit decoding, the run loop, the world switch and the ERET) and on
 the dispatch call sites, continues, and removes them at the next stop. From the guest (EL1),
-the next stage is the vector entry of its next exit.
+the next stage is the vector entry of its next exit. On several CPUs it follows the one GDB
+has selected (`thread N` selects CPU N-1): the other CPUs run past its breakpoints.
 
 Usage: hv step"""
 
@@ -107,9 +110,12 @@ Usage: hv step"""
         addresses |= {s.address for s in symbols.dispatch_sites()}
         addresses.discard(pc)
         breakpoints = []
+        follow = gdb.selected_thread()
         for address in sorted(addresses):
             b = gdb.Breakpoint(f"*{address:#x}", internal=True, temporary=True)
             b.silent = True
+            if follow is not None:
+                b.thread = follow.global_num  # this CPU's path only, not another's
             breakpoints.append(b)
         try:
             gdb.execute("continue")
@@ -133,7 +139,8 @@ Breakpoints that record without stopping (their stop() returns False) sit on the
 points of the stages entry, dispatch, exit and resume and on the dispatch call sites; each
 one narrates its stage. Exceptions of other kinds run on unrecorded. The CPU stops at the
 ERET that completes the N-th one; if the guest powers the machine off first, what was seen is
-printed and the command says so. Example: hv trace irq 3"""
+printed and the command says so. On several CPUs it traces the one GDB has selected (`thread N`
+selects CPU N-1), so that two CPUs' paths do not interleave. Example: hv trace irq 3"""
 
     def __init__(self) -> None:
         super().__init__("hv trace", gdb.COMMAND_USER)

@@ -96,14 +96,29 @@ def regime(el: int) -> str:
     return f"EL{el} regime"
 
 
+def cpu_number() -> int | None:
+    """The physical CPU GDB has selected — QEMU shows CPU n as thread n + 1 — or None on a
+    one-CPU machine, where there is nothing to tell apart."""
+    try:
+        thread = gdb.selected_thread()
+        count = len(gdb.selected_inferior().threads())
+    except gdb.error:
+        return None
+    if thread is None or count < 2:
+        return None
+    return thread.num - 1
+
+
 def where_short() -> str:
-    """'EL2, MMU off' / 'EL1 (guest), stage 2 on': the tail of every narration line."""
+    """'EL2, MMU off' / 'CPU 1, EL1 (guest), stage 2 on': the tail of every narration line."""
+    cpu = cpu_number()
+    prefix = "" if cpu is None else f"CPU {cpu}, "
     el = exception_level()
     if el == 2:
-        return "EL2, MMU " + ("on" if register("SCTLR_EL2") & 1 else "off")
+        return prefix + "EL2, MMU " + ("on" if register("SCTLR_EL2") & 1 else "off")
     if el == 1:
-        return "EL1 (guest), stage 2 " + ("on" if register("HCR_EL2") & 1 else "off")
-    return f"EL{el}"
+        return prefix + "EL1 (guest), stage 2 " + ("on" if register("HCR_EL2") & 1 else "off")
+    return f"{prefix}EL{el}"
 
 
 @contextlib.contextmanager

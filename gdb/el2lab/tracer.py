@@ -62,6 +62,8 @@ class _Breakpoint(gdb.Breakpoint):
     def __init__(self, tracer: "Tracer", address: int, role: str) -> None:
         super().__init__(f"*{address:#x}", internal=True)
         self.silent = True
+        if tracer.thread is not None:
+            self.thread = tracer.thread  # one CPU's exceptions: paths of several would interleave
         self.tracer = tracer
         self.role = role  # "vector", "end" or "event"
 
@@ -96,6 +98,8 @@ class Tracer:
         self.stage_bps: list[_Breakpoint] = []
         self.stage_addresses: dict[int, str] = {}
         self.missing: list[str] = []
+        selected = gdb.selected_thread()
+        self.thread = selected.global_num if selected is not None else None
 
     def prepare(self) -> int:
         found, self.missing = symbols.resolved_points(STAGES)
@@ -195,8 +199,10 @@ def run(kind: str, count: int) -> None:
     if not tracer.vector_bps:
         tracer.disarm()
         raise cpu_state.StateError("no vector table in this build: is the hypervisor's ELF loaded?")
+    cpu = cpu_state.cpu_number()
+    on = "" if cpu is None else f" on CPU {cpu}"
     print(f"hv trace: running until {_many(count, what)} "
-          f"{'have' if count > 1 else 'has'} gone through the hypervisor "
+          f"{'have' if count > 1 else 'has'} gone through the hypervisor{on} "
           f"({armed} breakpoints that record without stopping)")
     if tracer.missing:
         print(style.warn(f"  not in this build, so not narrated: {', '.join(tracer.missing)}"))

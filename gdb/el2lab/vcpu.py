@@ -165,12 +165,6 @@ def find_all() -> list[Found]:
     return list(unique.values())
 
 
-def _current_cpu() -> int | None:
-    """The physical CPU GDB is looking at: QEMU numbers its CPUs as GDB threads 1, 2, ..."""
-    thread = gdb.selected_thread()
-    return None if thread is None else thread.num - 1
-
-
 def _u(v: gdb.Value) -> int:
     return int(v) & cpu_state.MASK64
 
@@ -197,7 +191,7 @@ def report(f: Found) -> list[str]:
     if f.power == "OFF" and not loaded:
         lines.append("  switched off: the guest has not started it with PSCI CPU_ON, or has stopped it")
         return lines
-    if el == 1 and loaded and _current_cpu() == f.id:
+    if el == 1 and loaded and (cpu_state.cpu_number() or 0) == f.id:
         lines.append("  stopped in the guest: its live registers are the CPU's ($x0..., $pc); the "
                      "frame below holds them as of the last exit")
     elif not bool(v["loaded_"]):

@@ -69,7 +69,7 @@ def main() -> int:
     harness.show(args, "EL1", out)
     checks.golden("errors_el1", out)
     checks.no_traceback(out, "EL1")
-    checks.expect(out, "(EL1 (guest), stage 2 on)", "EL1: the narration names EL1")
+    checks.expect(out, "EL1 (guest), stage 2 on)", "EL1: the narration names EL1")
     checks.expect(out, "stopped at EL1 (guest)", "EL1: hv where")
     checks.expect(out, "stopped in the guest: its live registers are the CPU's", "EL1: hv vcpu")
     checks.expect(out, "[el2lab entry] el2lab_vec_lower64_sync:", "EL1: hv step reaches the next exit")
