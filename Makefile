@@ -24,7 +24,7 @@ RUN = $(PYTHON) tools/el2lab_run.py --build-dir $(BUILD) --gic $(GIC) --smp $(SM
 GUESTS = $(if $(GUEST),$(GUEST),--default-guests)
 GDB_SOCKET = $(BUILD)/gdb.sock
 
-.PHONY: all build setup configure run test debug gdb docs clean
+.PHONY: all build setup configure run test debug gdb docs lint clean
 
 all: build
 
@@ -49,6 +49,9 @@ debug: build
 
 gdb: setup
 	@EL2LAB_BUILD=$(BUILD) gdb-multiarch -q -x gdb/el2lab_gdb.py
+
+lint: build
+	@$(PYTHON) tools/lint.py --build-dir $(BUILD)
 
 docs: configure
 	@cmake --build $(BUILD) --target docs -j $(JOBS)

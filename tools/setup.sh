@@ -25,6 +25,9 @@ requirements=(
   "default-jre-headless|java"
   "device-tree-compiler|dtc"
   "chromium|chromium"
+  "clang-format|clang-format"
+  "clang-tidy|clang-tidy"
+  "cppcheck|cppcheck"
 )
 
 missing=()

@@ -198,7 +198,7 @@ unsigned list_register_count() {
   X(0) X(1) X(2) X(3) X(4) X(5) X(6) X(7) X(8) X(9) X(10) X(11) X(12) X(13) X(14) X(15)
 
 ListEntry read_list_register(unsigned n) {
-  if (gic_version == GicVersion::kV2) return decode_lr_v2(mmio32(gich + kGichLr0 + 4 * n));
+  if (gic_version == GicVersion::kV2) return decode_lr_v2(mmio32(gich + kGichLr0 + 4ull * n));
   std::uint64_t v = 0;
   switch (n) {
 #define EL2LAB_READ_LR(i) \
@@ -212,7 +212,7 @@ ListEntry read_list_register(unsigned n) {
 
 void write_list_register(unsigned n, const ListEntry& entry) {
   if (gic_version == GicVersion::kV2) {
-    mmio32(gich + kGichLr0 + 4 * n) = encode_lr_v2(entry);
+    mmio32(gich + kGichLr0 + 4ull * n) = encode_lr_v2(entry);
     return;
   }
   const std::uint64_t v = encode_lr_v3(entry);

@@ -38,9 +38,9 @@ TraceRing el2lab_trace;
 namespace {
 
 // A device tree larger than this is not QEMU's; refuse to parse past it.
-constexpr std::size_t kMaxDeviceTreeSize = 2 * 1024 * 1024;
+constexpr std::size_t kMaxDeviceTreeSize = std::size_t{2} * 1024 * 1024;
 // The guest's device tree goes at the top of guest RAM, in this much space.
-constexpr std::uint64_t kGuestDeviceTreeSpace = 64 * 1024;
+constexpr std::uint64_t kGuestDeviceTreeSpace = 64 * 1024ull;
 // Guest IPAs are 39 bits wide (512 GiB): a stage-2 walk starts at level 1 with one table.
 constexpr unsigned kGuestIpaBits = 39;
 // The VMID of the (only) VM: tags its TLB entries.
@@ -246,6 +246,7 @@ extern "C" [[noreturn]] void el2lab_main(const void* device_tree) {
   static Vm<Hal> vm(config, boot);
   the_vm.store(&vm, std::memory_order_release);
   for (std::uint32_t i = 1; i < vcpu_count; ++i) gic::send_kick(i);
+  // cppcheck-suppress ignoredReturnValue ; el2lab::log, which cppcheck takes for std::log
   log("entering the guest at EL1");
   vm.serve(0);
 }

@@ -475,6 +475,7 @@ class Vm {
   }
 
   [[noreturn]] void fault_at_el2_on_purpose() {
+    // cppcheck-suppress ignoredReturnValue ; el2lab::log, which cppcheck takes for std::log
     log("test hypercall: faulting at EL2 on purpose (bootargs allow it)");
     // Beyond the physical address range: with the EL2 MMU off this is an address size fault,
     // a data abort taken at EL2, which the panic report then explains.
@@ -489,6 +490,7 @@ class Vm {
     guest_console_flush();
     const std::uint32_t ran = power_.ever_started() > 1 ? config_.vcpu_count : 1;
     if (ran == 1) {
+      // cppcheck-suppress ignoredReturnValue ; el2lab::log, not std::log
       log("exits taken by vCPU 0:");
     } else {
       log("exits taken by the VM's ", power_.ever_started(), " vCPUs (total, then per vCPU):");

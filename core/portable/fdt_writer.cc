@@ -239,7 +239,7 @@ void Writer::property_reg(std::string_view name, std::span<const Region> regions
   if (p == nullptr) return;
   for (const Region& r : regions) {
     store_cells(p, r.base, address_cells);
-    store_cells(p + 4 * address_cells, r.size, size_cells);
+    store_cells(p + std::size_t{4} * address_cells, r.size, size_cells);
     p += entry_size;
   }
 }

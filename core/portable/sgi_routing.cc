@@ -29,7 +29,7 @@ VCpuMask sgi_targets(const SgiRequest& sgi, std::uint32_t sender, std::uint32_t 
   const VCpuMask everyone = all_vcpus(vcpu_count);
   const VCpuMask self = sender < vcpu_count ? VCpuMask{1} << sender : 0;
   switch (sgi.filter) {
-    case 0: return VCpuMask{sgi.target_list} & everyone;
+    case 0: return static_cast<VCpuMask>(sgi.target_list) & everyone;
     case 1: return everyone & ~self;
     case 2: return self;
     default: return 0;

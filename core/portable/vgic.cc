@@ -180,7 +180,7 @@ std::optional<std::uint64_t> VirtualGic::distributor_read(std::uint64_t offset, 
     }
     return v;
   }
-  if (v3 && offset >= kIrouter && offset < kIrouter + 8 * (32 + kSpiCount)) {
+  if (v3 && offset >= kIrouter && offset < kIrouter + 8ull * (32 + kSpiCount)) {
     const std::uint32_t intid = static_cast<std::uint32_t>((offset - kIrouter) / 8);
     if (width != 8 || intid < 32)
       return width == 8 ? std::optional<std::uint64_t>(0) : std::nullopt;
@@ -220,7 +220,7 @@ bool VirtualGic::distributor_write(std::uint64_t offset, unsigned width, std::ui
     }
     return true;
   }
-  if (v3 && offset >= kIrouter && offset < kIrouter + 8 * (32 + kSpiCount)) {
+  if (v3 && offset >= kIrouter && offset < kIrouter + 8ull * (32 + kSpiCount)) {
     const std::uint32_t intid = static_cast<std::uint32_t>((offset - kIrouter) / 8);
     if (width != 8) return false;
     if (intid >= 32) routes_[intid - 32] = value;

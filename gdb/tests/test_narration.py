@@ -9,11 +9,11 @@ mmio: the mmio guest's first access to the test device (a data abort whose HPFAR
       page 0xb000), the same way, plus the VmExit and TrapFrame pretty-printers at the run
       loop.
 irq:  the first IRQ taken from a running guest — el2lab_vec_lower64_irq, the direct `bl` to
-      H::irq_fetch, the ExternalInterrupt exit, back into the guest — on the ipi guest, whose
-      vCPUs take timer ticks and kicks on two CPUs at once. Which CPU takes the first one, and
-      which interrupt it is, depends on how idle time passes under the debugger (see
-      tools/el2lab_run.py), so this session has no golden file: it checks the stages, and that
-      `hv step` followed one CPU — every narrated line names the same one.
+      H::irq_fetch, the ExternalInterrupt exit, back into the guest — on the timer guest, whose
+      ticks land both while it sleeps in WFI and while it runs (its second half never sleeps,
+      so one comes for sure). Which tick it is depends on how idle time passes under the
+      debugger (see tools/el2lab_run.py), so this session has no golden file: it checks the
+      stages, and that `hv step` followed one CPU — every narrated line names the same one.
 (The IRQ taken at EL2 through IRQ_HANDLER is narrated by test_trace_paths.py.)
 """
 import re
@@ -76,7 +76,7 @@ def main() -> int:
         ("[el2lab resume] el2lab_guest_eret:", "eret"),
     ]:
         checks.expect(mmio, needle, f"mmio {what}")
-    irq, _ = harness.session(args.build_dir, "ipi", [
+    irq, _ = harness.session(args.build_dir, "timer", [
         "break el2lab_vec_lower64_irq",
         "continue",
         "delete",

@@ -22,7 +22,7 @@ namespace {
 constexpr std::uint64_t kRamBase = 0x4000'0000;
 constexpr std::uint64_t kRamSize = 0x3000'0000;  // 768 MiB
 constexpr std::uint64_t kUartBase = 0x0900'0000;
-constexpr std::size_t kMaxTreeSize = 2 * 1024 * 1024;
+constexpr std::size_t kMaxTreeSize = std::size_t{2} * 1024 * 1024;
 
 std::uint32_t load_be32(std::uint64_t address) {
   const auto* p = reinterpret_cast<const volatile std::uint8_t*>(address);

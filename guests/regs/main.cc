@@ -145,8 +145,9 @@ bool check_round(const RegsSnapshot& got, const Expected& e, unsigned round, Kin
   if (!same(got.sp_el0, e.regs.sp_el0, "sp_el0", kNone, "", round, kind)) return false;
   if (!same(got.nzcv, e.regs.nzcv, "nzcv", kNone, "", round, kind)) return false;
   for (unsigned k = 0; k < 32; ++k) {
-    if (!same(got.v[2 * k], e.regs.v[2 * k], "v", k, " (low half)", round, kind)) return false;
-    if (!same(got.v[2 * k + 1], e.regs.v[2 * k + 1], "v", k, " (high half)", round, kind)) {
+    const std::size_t low = std::size_t{2} * k, high = low + 1;  // the two halves of v<k>
+    if (!same(got.v[low], e.regs.v[low], "v", k, " (low half)", round, kind)) return false;
+    if (!same(got.v[high], e.regs.v[high], "v", k, " (high half)", round, kind)) {
       return false;
     }
   }

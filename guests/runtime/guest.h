@@ -53,8 +53,8 @@ class ConsoleLock {
   ConsoleLock& operator=(const ConsoleLock&) = delete;
 
  private:
-  std::uint64_t daif_;
-  bool nested_;
+  std::uint64_t daif_ = 0;  // the interrupt masks to restore (set by the constructor's mrs)
+  bool nested_ = false;
 };
 
 /// Prints \p args and a newline, as one line even when several CPUs print at once.

@@ -291,7 +291,9 @@ namespace {
 el2lab::guest::IrqHandler irq_handler = nullptr;
 }  // namespace
 
-void el2lab::guest::set_irq_handler(IrqHandler handler) { irq_handler = handler; }
+void el2lab::guest::set_irq_handler(IrqHandler handler) {
+  irq_handler = handler;
+}
 
 extern "C" void guest_exception(std::uint64_t vector, ExceptionFrame* frame) {
   ExceptionInfo info{};

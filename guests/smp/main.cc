@@ -33,7 +33,7 @@ constexpr std::int64_t kOn = 0, kOff = 1;           // AFFINITY_INFO's answers
 constexpr std::uint64_t kFinishTimeoutMs = 10'000;  // every secondary's whole run
 constexpr std::uint64_t kOffTimeoutMs = 10'000;     // from its last instruction to OFF
 // (generous, as every bound here: a loaded host can stall QEMU for seconds of counter time)
-constexpr unsigned kRestarted = 1;                  // the CPU started a second time
+constexpr unsigned kRestarted = 1;  // the CPU started a second time
 
 // Filled in by the boot CPU before it starts anyone, read-only afterwards.
 MachineInfo machine;

@@ -61,8 +61,8 @@ void expect_one_exit(std::string_view what, const Counts& before, const Counts& 
       delta.unhandled + delta.mmio_read + delta.mmio_write + delta.sysreg_read;
   if (delta.*expected == 1 && total == 1) return;
   fmt::Buffer<200> text;
-  fmt::write(text, what, ": expected one ", expected_name, " exit, got kUnhandled +", delta.unhandled,
-             ", kMmioRead +", delta.mmio_read, ", kMmioWrite +", delta.mmio_write,
+  fmt::write(text, what, ": expected one ", expected_name, " exit, got kUnhandled +",
+             delta.unhandled, ", kMmioRead +", delta.mmio_read, ", kMmioWrite +", delta.mmio_write,
              ", kSysRegRead +", delta.sysreg_read);
   expect(false, text.view());
 }

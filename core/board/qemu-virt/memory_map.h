@@ -27,7 +27,7 @@ inline constexpr std::uint16_t kPvpanicDevice = 0x0011;
 /// Largest number of physical CPUs the link map reserves stacks for.
 inline constexpr unsigned kMaxCpus = 8;
 /// Size of each CPU's EL2 stack (must match linker.ld).
-inline constexpr std::uint64_t kStackSizePerCpu = 16 * 1024;
+inline constexpr std::uint64_t kStackSizePerCpu = 16 * 1024ull;
 
 /// \}
 

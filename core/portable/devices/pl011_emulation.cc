@@ -24,13 +24,12 @@ bool valid(std::uint64_t offset, unsigned width) {
 std::optional<std::uint64_t> Pl011Emulation::read(std::uint64_t offset, unsigned width) const {
   if (!valid(offset, width)) return std::nullopt;
   const std::uint64_t reg = offset & ~std::uint64_t{3};
+  // DR reads 0 (nothing is ever received), RIS and MIS read 0 (no interrupt is ever raised).
   std::uint32_t value = 0;
-  if (reg == kDr) {
-    value = 0;  // nothing is ever received
-  } else if (reg == kFr) {
+  if (reg == kFr) {
     value = kFrTxEmpty | kFrRxEmpty;
-  } else if (reg == kRis || reg == kMis) {
-    value = 0;  // no interrupt is ever raised
+  } else if (reg == kDr || reg == kRis || reg == kMis) {
+    value = 0;
   } else if (reg >= kIdBase) {
     value = kIds[(reg - kIdBase) / 4];
   } else if (reg / 4 < regs_.size()) {
