@@ -5,8 +5,11 @@
 // IDs, 0xC4000000 for SMC64). The hypervisor answers them itself, for the guest's virtual
 // CPUs, whichever conduit the guest uses: HVC, or SMC (which HCR_EL2.TSC traps). This guest
 // asks the questions whose answers are fixed (version, features, the state of CPUs, CPU_ON
-// for a CPU that is absent or already on) and ends the run with SYSTEM_OFF over SMC.
+// for a CPU that is absent or already on, or with an entry point outside RAM) and ends the run
+// with SYSTEM_OFF over SMC.
+#include "core/portable/fdt.h"
 #include "core/portable/guest_abi.h"
+#include "core/portable/machine_info.h"
 #include "core/portable/psci.h"
 #include "guests/runtime/guest.h"
 
@@ -52,7 +55,28 @@ std::uint64_t my_affinity() {
 
 }  // namespace
 
-void guest_main(std::uint64_t) {
+/// The second CPU of the device tree, if there is one: off until someone starts it.
+void ask_about_another_cpu(std::uint64_t device_tree) {
+  const auto* blob = reinterpret_cast<const void*>(device_tree);
+  const auto tree = fdt::Fdt::from(blob, fdt::Fdt::total_size(blob));
+  if (!expect(tree.has_value(), "a device tree at x0")) return;
+  const MachineInfo machine = read_machine_info(*tree);
+  if (machine.cpu_count < 2) {
+    println("psci: one CPU in the device tree: no other CPU to ask about");
+    return;
+  }
+  const std::uint64_t other = machine.cpu_mpidr[1] & 0xff'00ff'ffff;
+  expect_status(hvc(id(Function::kAffinityInfo64), other, 0), static_cast<Status>(1),
+                "AFFINITY_INFO64(second CPU) (1 = OFF: nobody started it)");
+  // An entry point that is not RAM: the CPU could only fault there, so CPU_ON refuses.
+  constexpr std::uint64_t kNotRam = 0x1000;
+  expect_status(hvc(id(Function::kCpuOn64), other, kNotRam, 0), Status::kInvalidAddress,
+                "CPU_ON64(second CPU, entry 0x1000 outside RAM)");
+  expect_status(hvc(id(Function::kAffinityInfo64), other, 0), static_cast<Status>(1),
+                "AFFINITY_INFO64(second CPU) after the refused CPU_ON (still OFF)");
+}
+
+void guest_main(std::uint64_t device_tree) {
   const auto entry = reinterpret_cast<std::uint64_t>(&psci_stray_cpu_entry);
   constexpr std::uint64_t kNoSuchCpu = 0x99;
   const std::uint64_t self = my_affinity();
@@ -70,6 +94,10 @@ void guest_main(std::uint64_t) {
                 "PSCI_FEATURES(SYSTEM_OFF)");
   expect_status(hvc(id(Function::kFeatures), 0x8400'001F), Status::kNotSupported,
                 "PSCI_FEATURES(0x8400001F, not a PSCI function)");
+  // el2lab's own calls answer too, so that a guest can probe for them on any machine.
+  expect_status(
+      hvc(id(Function::kFeatures), static_cast<std::uint64_t>(abi::Hypercall::kExitCount)),
+      Status::kSuccess, "PSCI_FEATURES(el2lab's exit-count call)");
 
   // AFFINITY_INFO(target, lowest affinity level 0): 0 = ON, 1 = OFF, 2 = ON_PENDING.
   expect_status(hvc(id(Function::kAffinityInfo64), self, 0), Status::kSuccess,
@@ -81,6 +109,7 @@ void guest_main(std::uint64_t) {
   expect_status(hvc(id(Function::kCpuOn64), kNoSuchCpu, entry, 0), Status::kInvalidParameters,
                 "CPU_ON64(0x99, no such CPU)");
   expect_status(hvc(id(Function::kCpuOn64), self, entry, 0), Status::kAlreadyOn, "CPU_ON64(self)");
+  ask_about_another_cpu(device_tree);
 
   // MIGRATE_INFO_TYPE: 2 = no Trusted OS to migrate; NOT_SUPPORTED is allowed as well.
   const std::int32_t migrate = result(hvc(id(Function::kMigrateInfoType)));
