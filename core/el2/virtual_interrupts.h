@@ -1,152 +1,42 @@
 #pragma once
 /// \file
-/// \brief The virtual interrupts of one vCPU: those waiting for a list register, and those the
-/// list registers of its physical CPU hold until the guest has finished with them.
+/// \brief The calling CPU's list registers, as vgic::VirtualInterrupts drives them: the GIC's
+/// virtual CPU interface, with each injection and each guest EOI recorded in the trace ring.
 
-#include <array>
 #include <cstdint>
 
 #include "core/el2/gic_driver.h"
 #include "core/el2/vcpu.h"
-#include "core/portable/gic.h"
 #include "core/portable/trace.h"
-#include "core/portable/vgic.h"
+#include "core/portable/virtual_interrupts.h"
 
 namespace el2lab {
 
 /// \ingroup vmm
-/// \brief One vCPU's pending virtual interrupts and its list registers' bookkeeping.
-///
-/// queue() may be called from any physical CPU (another vCPU's SGI), with the VM's lock held;
-/// everything else runs on the vCPU's own physical CPU, whose list registers it manages.
-class VirtualInterrupts {
- public:
-  /// How an interrupt reaches the guest.
-  enum class Source : std::uint8_t {
-    kVirtual,      ///< Made up by the hypervisor (an SGI between vCPUs): nothing to deactivate.
-    kForwardedHw,  ///< A physical interrupt linked through the list register's HW bit: the
-                   ///< guest's EOI deactivates it in the GIC.
-    kForwardedSw,  ///< A physical interrupt the hypervisor deactivates itself, told by an EOI
-                   ///< maintenance interrupt when the guest is done (GICv2 on QEMU, see vm.h).
-  };
+/// \brief The list registers of the physical CPU that runs vCPU \p vcpu (a
+/// vgic::ListRegisterFile); \p guest_pc goes into the trace records.
+struct HardwareListRegisters {
+  std::uint32_t vcpu = 0;      ///< The vCPU they belong to, for the trace ring.
+  std::uint64_t guest_pc = 0;  ///< The guest PC the trace records carry.
 
-  /// Queues \p intid for the guest. SGIs from different senders are different interrupts on
-  /// GICv2 (\p sender is the source CPU the guest reads); a second request for one already
-  /// pending merges with it, as pending interrupts do in a GIC. False if the queue is full.
-  bool queue(std::uint32_t intid, Source source, std::uint8_t sender = 0) {
-    for (std::size_t i = 0; i < count_; ++i) {
-      if (pending_[i].intid == intid && pending_[i].sender == sender) return true;
-    }
-    if (count_ == pending_.size()) return false;
-    pending_[count_++] = {intid, source, sender};
-    return true;
+  /// Number of list registers (read once per CPU at init).
+  static unsigned count() { return gic::list_register_count(); }
+  /// Reads list register \p n.
+  static gic::ListEntry read(unsigned n) { return gic::read_list_register(n); }
+  /// Writes list register \p n.
+  static void write(unsigned n, const gic::ListEntry& entry) { gic::write_list_register(n, entry); }
+  /// Deactivates physical interrupt \p intid.
+  static void deactivate(std::uint32_t intid) { gic::deactivate(intid); }
+  /// Records the injection of \p intid into list register \p n.
+  void injected(std::uint32_t intid, unsigned n) const {
+    trace_event(trace::Kind::kIrqInjected, intid, n, guest_pc, vcpu);
   }
-
-  /// Moves the pending interrupts the guest has enabled (in \p vgic) into free list registers.
-  /// \p vcpu and \p guest_pc go to the trace ring.
-  void deliver(const vgic::VirtualGic& vgic, std::uint32_t vcpu, std::uint64_t guest_pc) {
-    std::size_t kept = 0;
-    for (std::size_t i = 0; i < count_; ++i) {
-      const Pending irq = pending_[i];
-      const int lr = vgic.deliverable(irq.intid, vcpu) ? free_list_register() : -1;
-      if (lr < 0) {
-        pending_[kept++] = irq;
-        continue;
-      }
-      gic::ListEntry entry;
-      entry.virtual_id = irq.intid;
-      entry.hw = irq.source == Source::kForwardedHw;
-      entry.physical_id = entry.hw ? irq.intid : 0;
-      entry.priority = vgic.priority(irq.intid, vcpu);
-      entry.group1 = vgic.group1(irq.intid, vcpu);
-      entry.state = gic::LrState::kPending;
-      entry.eoi_maintenance = irq.source == Source::kForwardedSw;
-      entry.source_cpu = irq.sender;
-      const auto n = static_cast<unsigned>(lr);
-      gic::write_list_register(n, entry);
-      held_[n] = {irq.intid + 1, irq.source};
-      trace_event(trace::Kind::kIrqInjected, irq.intid, n, guest_pc, vcpu);
-    }
-    count_ = kept;
+  /// Records that the guest finished \p intid (list register \p n emptied).
+  void finished(std::uint32_t intid, unsigned n) const {
+    trace_event(trace::Kind::kGuestEoi, intid, n, guest_pc, vcpu);
   }
-
-  /// Frees the list registers the guest has finished with (state back to invalid), and
-  /// deactivates the physical interrupts forwarded in software among them.
-  void reap(std::uint32_t vcpu, std::uint64_t guest_pc) {
-    for (unsigned n = 0; n < list_registers(); ++n) {
-      if (held_[n].intid_plus_1 == 0) continue;
-      if (gic::read_list_register(n).state != gic::LrState::kInvalid) continue;
-      trace_event(trace::Kind::kGuestEoi, held_[n].intid_plus_1 - 1, n, guest_pc, vcpu);
-      release(n);
-    }
-  }
-
-  /// True if an interrupt is waiting for the guest: pending and enabled, or in a list register
-  /// the guest has not acknowledged yet.
-  bool waiting(const vgic::VirtualGic& vgic, std::uint32_t vcpu) const {
-    for (std::size_t i = 0; i < count_; ++i) {
-      if (vgic.deliverable(pending_[i].intid, vcpu)) return true;
-    }
-    for (unsigned n = 0; n < list_registers(); ++n) {
-      if (held_[n].intid_plus_1 != 0 && gic::read_list_register(n).state == gic::LrState::kPending)
-        return true;
-    }
-    return false;
-  }
-
-  /// The vCPU was switched off: nothing it was sent survives (PSCI: its state is lost), and
-  /// physical interrupts forwarded to it are deactivated so the GIC can signal them again.
-  void clear() {
-    for (unsigned n = 0; n < list_registers(); ++n) {
-      if (held_[n].intid_plus_1 == 0) continue;
-      const bool hw = held_[n].source == Source::kForwardedHw;
-      const std::uint32_t intid = held_[n].intid_plus_1 - 1;
-      release(n);
-      if (hw) gic::deactivate(intid);  // the guest may never EOI it now; harmless if it did
-    }
-    for (std::size_t i = 0; i < count_; ++i) {
-      if (pending_[i].source != Source::kVirtual) gic::deactivate(pending_[i].intid);
-    }
-    count_ = 0;
-  }
-
- private:
-  struct Pending {
-    std::uint32_t intid;
-    Source source;
-    std::uint8_t sender;
-  };
-  struct Held {
-    std::uint32_t intid_plus_1 = 0;  // 0: the list register is free
-    Source source = Source::kVirtual;
-  };
-
-  static unsigned list_registers() {
-    const unsigned count = gic::list_register_count();
-    return count < kMaxListRegisters ? count : kMaxListRegisters;
-  }
-
-  int free_list_register() const {
-    for (unsigned n = 0; n < list_registers(); ++n) {
-      if (held_[n].intid_plus_1 == 0) return static_cast<int>(n);
-    }
-    return -1;
-  }
-
-  // Empties list register n; a software-forwarded interrupt is deactivated here, since the
-  // guest's EOI could not do it (without the HW bit the GIC does not know the physical one).
-  void release(unsigned n) {
-    // Clear the whole entry, not just its state: a stale interrupt ID left in an empty list
-    // register must not be mistaken for a live one by the GIC.
-    gic::write_list_register(n, gic::ListEntry{});
-    if (held_[n].source == Source::kForwardedSw) gic::deactivate(held_[n].intid_plus_1 - 1);
-    held_[n] = {};
-  }
-
-  static constexpr unsigned kMaxListRegisters = 16;
-  std::array<Pending, 32> pending_{};
-  std::size_t count_ = 0;
-  std::array<Held, kMaxListRegisters> held_{};
 };
+
+static_assert(vgic::ListRegisterFile<HardwareListRegisters>);
 
 }  // namespace el2lab

@@ -117,11 +117,13 @@ class Vm {
     Aarch64VCpu<H>& vcpu = vcpus_[id];
     SpinLockGuard guard(lock_);
     for (;;) {
-      irqs_[id].deliver(vgic_, id, vcpu.frame().elr);
+      HardwareListRegisters entering{id, vcpu.frame().elr};
+      irqs_[id].deliver(entering, vgic_, id);
       guard.unlock();
       const VmExit exit = vcpu.run();
       guard.lock();
-      irqs_[id].reap(id, vcpu.exit_pc());
+      HardwareListRegisters exited{id, vcpu.exit_pc()};
+      irqs_[id].reap(exited);
       set_exit_in_progress({exit_name(exit), vcpu.exit_esr(), vcpu.exit_pc()});
       handle(exit, id, guard);
       set_exit_in_progress({});
@@ -232,7 +234,8 @@ class Vm {
   // vCPU `id` is off (CPU_OFF): forget its interrupts, silence its timer (PSCI: its state is
   // lost), and end the run if no vCPU is left; otherwise its CPU goes back to waiting.
   void power_down(std::uint32_t id) {
-    irqs_[id].clear();
+    HardwareListRegisters lrs{id, vcpus_[id].exit_pc()};
+    irqs_[id].clear(lrs);
     asm volatile("msr cntv_ctl_el0, xzr; isb");
     if (!power_.any_on()) end_run();
   }
@@ -357,9 +360,9 @@ class Vm {
   // not re-evaluate a level interrupt deactivated through a HW list register, so a tick that
   // came while it was active would be lost. There the list register asks for a maintenance
   // interrupt on the guest's EOI, and the hypervisor deactivates the physical one itself.
-  VirtualInterrupts::Source forwarding() const {
-    return config_.gic == GicVersion::kV3 ? VirtualInterrupts::Source::kForwardedHw
-                                          : VirtualInterrupts::Source::kForwardedSw;
+  vgic::VirtualInterrupts::Source forwarding() const {
+    return config_.gic == GicVersion::kV3 ? vgic::VirtualInterrupts::Source::kForwardedHw
+                                          : vgic::VirtualInterrupts::Source::kForwardedSw;
   }
 
   // A physical interrupt the HAL acknowledged on vCPU `id`'s CPU: keep it or forward it.
@@ -394,7 +397,7 @@ class Vm {
       if (power_.state(t) == PowerState::kOff) continue;  // an off CPU takes no interrupts
       // GICv2 guests read the sender in GICC_IAR; GICv3 list registers have no such field.
       const auto source = static_cast<std::uint8_t>(config_.gic == GicVersion::kV2 ? sender : 0);
-      if (!irqs_[t].queue(intid, VirtualInterrupts::Source::kVirtual, source)) continue;
+      if (!irqs_[t].queue(intid, vgic::VirtualInterrupts::Source::kVirtual, source)) continue;
       if (t != sender) gic::send_kick(t);
       fmt::write(outcome, " vCPU ", t);
       any = true;
@@ -413,7 +416,8 @@ class Vm {
   // ever — the architecture lets WFI complete spuriously.
   std::string_view halt(const Halt& halt, std::uint32_t id, SpinLockGuard& guard) {
     if (halt.wfe) return "WFE: completes at once (events are not trapped)";
-    if (irqs_[id].waiting(vgic_, id)) return "an interrupt is waiting: resumed";
+    HardwareListRegisters lrs{id, vcpus_[id].exit_pc()};
+    if (irqs_[id].waiting(lrs, vgic_, id)) return "an interrupt is waiting: resumed";
     if (!virtual_timer_can_fire(id) && !another_vcpu_on(id)) {
       return "nothing can wake the vCPU: WFI completes at once";
     }
@@ -553,7 +557,7 @@ class Vm {
   const VmConfig config_;
   const std::array<std::uint64_t, kMaxVcpus> mpidrs_;
   std::array<Aarch64VCpu<H>, kMaxVcpus> vcpus_;
-  std::array<VirtualInterrupts, kMaxVcpus> irqs_{};
+  std::array<vgic::VirtualInterrupts, kMaxVcpus> irqs_{};
   SpinLock lock_;
   VCpuPowerTable power_;
   devices::Pl011Emulation uart_;

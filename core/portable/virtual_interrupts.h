@@ -1,0 +1,183 @@
+#pragma once
+/// \file
+/// \brief The virtual interrupts of one vCPU: those waiting for a list register, and those the
+/// list registers of its physical CPU hold until the guest has finished with them.
+///
+/// The logic is pure: the list registers themselves are reached through a
+/// vgic::ListRegisterFile, which the hypervisor implements on the GIC (core/el2/
+/// virtual_interrupts.h) and the host tests implement in memory.
+
+#include <array>
+#include <concepts>
+#include <cstddef>
+#include <cstdint>
+
+#include "core/portable/gic.h"
+#include "core/portable/vgic.h"
+
+namespace el2lab::vgic {
+
+/// \ingroup gic
+/// \brief One physical CPU's list registers, as VirtualInterrupts uses them: how many there
+/// are, reading and writing one, deactivating a physical interrupt, and two notifications
+/// (for the trace ring) when an interrupt is injected and when the guest has finished one.
+template <typename T>
+concept ListRegisterFile = requires(T& lrs, unsigned n, const gic::ListEntry& entry,
+                                    std::uint32_t intid) {
+  { lrs.count() } -> std::convertible_to<unsigned>;
+  { lrs.read(n) } -> std::same_as<gic::ListEntry>;
+  lrs.write(n, entry);
+  lrs.deactivate(intid);
+  lrs.injected(intid, n);
+  lrs.finished(intid, n);
+};
+
+/// \ingroup gic
+/// \brief One vCPU's pending virtual interrupts and its list registers' bookkeeping.
+///
+/// queue() may be called from any physical CPU (another vCPU's SGI), with the VM's lock held;
+/// everything else runs on the vCPU's own physical CPU, whose list registers it manages.
+class VirtualInterrupts {
+ public:
+  /// How an interrupt reaches the guest.
+  enum class Source : std::uint8_t {
+    kVirtual,      ///< Made up by the hypervisor (an SGI between vCPUs): nothing to deactivate.
+    kForwardedHw,  ///< A physical interrupt linked through the list register's HW bit: the
+                   ///< guest's EOI deactivates it in the GIC.
+    kForwardedSw,  ///< A physical interrupt the hypervisor deactivates itself, told by an EOI
+                   ///< maintenance interrupt when the guest is done (GICv2 on QEMU, see vm.h).
+  };
+
+  /// Most interrupts waiting for a list register at once.
+  static constexpr std::size_t kMaxPending = 32;
+  /// Most list registers a CPU interface has (ICH_VTR_EL2.ListRegs, GICH_VTR).
+  static constexpr unsigned kMaxListRegisters = 16;
+
+  /// Queues \p intid for the guest. SGIs from different senders are different interrupts on
+  /// GICv2 (\p sender is the source CPU the guest reads); a second request for one already
+  /// pending merges with it, as pending interrupts do in a GIC. False if the queue is full.
+  bool queue(std::uint32_t intid, Source source, std::uint8_t sender = 0) {
+    for (std::size_t i = 0; i < count_; ++i) {
+      if (pending_[i].intid == intid && pending_[i].sender == sender) return true;
+    }
+    if (count_ == pending_.size()) return false;
+    pending_[count_++] = {intid, source, sender};
+    return true;
+  }
+
+  /// Number of interrupts waiting for a list register.
+  std::size_t pending() const { return count_; }
+
+  /// Moves the pending interrupts the guest has enabled (in \p vgic, for vCPU \p vcpu) into free
+  /// list registers, in the order they were queued; the others keep waiting.
+  template <ListRegisterFile L>
+  void deliver(L& lrs, const VirtualGic& vgic, std::uint32_t vcpu) {
+    std::size_t kept = 0;
+    for (std::size_t i = 0; i < count_; ++i) {
+      const Pending irq = pending_[i];
+      const int lr = vgic.deliverable(irq.intid, vcpu) ? free_list_register(lrs) : -1;
+      if (lr < 0) {
+        pending_[kept++] = irq;
+        continue;
+      }
+      gic::ListEntry entry;
+      entry.virtual_id = irq.intid;
+      entry.hw = irq.source == Source::kForwardedHw;
+      entry.physical_id = entry.hw ? irq.intid : 0;
+      entry.priority = vgic.priority(irq.intid, vcpu);
+      entry.group1 = vgic.group1(irq.intid, vcpu);
+      entry.state = gic::LrState::kPending;
+      entry.eoi_maintenance = irq.source == Source::kForwardedSw;
+      entry.source_cpu = irq.sender;
+      const auto n = static_cast<unsigned>(lr);
+      lrs.write(n, entry);
+      held_[n] = {irq.intid + 1, irq.source};
+      lrs.injected(irq.intid, n);
+    }
+    count_ = kept;
+  }
+
+  /// Frees the list registers the guest has finished with (state back to invalid), and
+  /// deactivates the physical interrupts forwarded in software among them.
+  template <ListRegisterFile L>
+  void reap(L& lrs) {
+    for (unsigned n = 0; n < used(lrs); ++n) {
+      if (held_[n].intid_plus_1 == 0) continue;
+      if (lrs.read(n).state != gic::LrState::kInvalid) continue;
+      lrs.finished(held_[n].intid_plus_1 - 1, n);
+      release(lrs, n);
+    }
+  }
+
+  /// True if an interrupt is waiting for the guest: pending and enabled, or in a list register
+  /// the guest has not acknowledged yet.
+  template <ListRegisterFile L>
+  bool waiting(L& lrs, const VirtualGic& vgic, std::uint32_t vcpu) const {
+    for (std::size_t i = 0; i < count_; ++i) {
+      if (vgic.deliverable(pending_[i].intid, vcpu)) return true;
+    }
+    for (unsigned n = 0; n < used(lrs); ++n) {
+      if (held_[n].intid_plus_1 != 0 && lrs.read(n).state == gic::LrState::kPending) return true;
+    }
+    return false;
+  }
+
+  /// The vCPU was switched off: nothing it was sent survives (PSCI: its state is lost), and
+  /// physical interrupts forwarded to it are deactivated so the GIC can signal them again.
+  template <ListRegisterFile L>
+  void clear(L& lrs) {
+    for (unsigned n = 0; n < used(lrs); ++n) {
+      if (held_[n].intid_plus_1 == 0) continue;
+      const bool hw = held_[n].source == Source::kForwardedHw;
+      const std::uint32_t intid = held_[n].intid_plus_1 - 1;
+      release(lrs, n);
+      if (hw) lrs.deactivate(intid);  // the guest may never EOI it now; harmless if it did
+    }
+    for (std::size_t i = 0; i < count_; ++i) {
+      if (pending_[i].source != Source::kVirtual) lrs.deactivate(pending_[i].intid);
+    }
+    count_ = 0;
+  }
+
+ private:
+  struct Pending {
+    std::uint32_t intid;
+    Source source;
+    std::uint8_t sender;
+  };
+  struct Held {
+    std::uint32_t intid_plus_1 = 0;  // 0: the list register is free
+    Source source = Source::kVirtual;
+  };
+
+  template <ListRegisterFile L>
+  static unsigned used(L& lrs) {
+    const unsigned count = lrs.count();
+    return count < kMaxListRegisters ? count : kMaxListRegisters;
+  }
+
+  template <ListRegisterFile L>
+  int free_list_register(L& lrs) const {
+    for (unsigned n = 0; n < used(lrs); ++n) {
+      if (held_[n].intid_plus_1 == 0) return static_cast<int>(n);
+    }
+    return -1;
+  }
+
+  // Empties list register n; a software-forwarded interrupt is deactivated here, since the
+  // guest's EOI could not do it (without the HW bit the GIC does not know the physical one).
+  template <ListRegisterFile L>
+  void release(L& lrs, unsigned n) {
+    // Clear the whole entry, not just its state: a stale interrupt ID left in an empty list
+    // register must not be mistaken for a live one by the GIC.
+    lrs.write(n, gic::ListEntry{});
+    if (held_[n].source == Source::kForwardedSw) lrs.deactivate(held_[n].intid_plus_1 - 1);
+    held_[n] = {};
+  }
+
+  std::array<Pending, kMaxPending> pending_{};
+  std::size_t count_ = 0;
+  std::array<Held, kMaxListRegisters> held_{};
+};
+
+}  // namespace el2lab::vgic

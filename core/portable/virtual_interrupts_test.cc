@@ -1,0 +1,168 @@
+#include "core/portable/virtual_interrupts.h"
+
+#include <gtest/gtest.h>
+
+#include <vector>
+
+namespace el2lab::vgic {
+namespace {
+
+using Source = VirtualInterrupts::Source;
+
+// A CPU interface's list registers in memory; the test plays the guest by changing states.
+struct FakeListRegisters {
+  std::vector<gic::ListEntry> lr = std::vector<gic::ListEntry>(4);
+  std::vector<std::uint32_t> deactivated;
+  std::vector<std::pair<std::uint32_t, unsigned>> injections, eois;
+
+  unsigned count() const { return static_cast<unsigned>(lr.size()); }
+  gic::ListEntry read(unsigned n) const { return lr.at(n); }
+  void write(unsigned n, const gic::ListEntry& e) { lr.at(n) = e; }
+  void deactivate(std::uint32_t intid) { deactivated.push_back(intid); }
+  void injected(std::uint32_t intid, unsigned n) { injections.emplace_back(intid, n); }
+  void finished(std::uint32_t intid, unsigned n) { eois.emplace_back(intid, n); }
+
+  // The guest acknowledges list register n, then EOIs it (the GIC empties the entry).
+  void guest_acks(unsigned n) { lr.at(n).state = gic::LrState::kActive; }
+  void guest_eois(unsigned n) { lr.at(n).state = gic::LrState::kInvalid; }
+};
+static_assert(ListRegisterFile<FakeListRegisters>);
+
+// Offsets from the GIC architecture specification.
+constexpr std::uint64_t GICD_CTLR = 0x0, SGI_BASE = 0x10000, GICR_ISENABLER0 = 0x100,
+                        GICR_IGROUPR0 = 0x80, GICR_IPRIORITYR = 0x400;
+
+// A GICv3 guest that enabled both groups, put everything in group 1 and enabled the timer.
+VirtualGic guest_gic() {
+  VirtualGic gic(GicVersion::kV3, 2);
+  EXPECT_TRUE(gic.distributor_write(GICD_CTLR, 4, 0x3, 0));
+  EXPECT_TRUE(gic.redistributor_write(SGI_BASE + GICR_IGROUPR0, 4, 0xffff'ffff));
+  EXPECT_TRUE(gic.redistributor_write(SGI_BASE + GICR_ISENABLER0, 4, 1u << 27));
+  EXPECT_TRUE(gic.redistributor_write(SGI_BASE + GICR_IPRIORITYR + 27, 1, 0xa0));
+  EXPECT_TRUE(gic.redistributor_write(SGI_BASE + GICR_IPRIORITYR + 5, 1, 0x80));
+  return gic;
+}
+
+TEST(VirtualInterrupts, DeliverWritesAPendingEntryWithTheGuestsPriorityAndGroup) {
+  const VirtualGic gic = guest_gic();
+  FakeListRegisters lrs;
+  VirtualInterrupts irqs;
+  ASSERT_TRUE(irqs.queue(5, Source::kVirtual));
+  irqs.deliver(lrs, gic, 0);
+  EXPECT_EQ(irqs.pending(), 0u);
+  const gic::ListEntry e = lrs.lr[0];
+  EXPECT_EQ(e.virtual_id, 5u);
+  EXPECT_EQ(e.state, gic::LrState::kPending);
+  EXPECT_EQ(e.priority, 0x80);
+  EXPECT_TRUE(e.group1);
+  EXPECT_FALSE(e.hw);
+  EXPECT_FALSE(e.eoi_maintenance);
+  ASSERT_EQ(lrs.injections.size(), 1u);
+  EXPECT_EQ(lrs.injections[0], std::make_pair(5u, 0u));
+}
+
+TEST(VirtualInterrupts, ADisabledInterruptWaitsUntilTheGuestEnablesIt) {
+  VirtualGic gic = guest_gic();
+  FakeListRegisters lrs;
+  VirtualInterrupts irqs;
+  ASSERT_TRUE(irqs.queue(30, Source::kForwardedHw));  // PPI 30: not enabled by the guest
+  irqs.deliver(lrs, gic, 0);
+  EXPECT_EQ(irqs.pending(), 1u);
+  EXPECT_EQ(lrs.lr[0].state, gic::LrState::kInvalid);
+  EXPECT_FALSE(irqs.waiting(lrs, gic, 0)) << "nothing the guest could take";
+  ASSERT_TRUE(gic.redistributor_write(SGI_BASE + GICR_ISENABLER0, 4, 1u << 30));
+  EXPECT_TRUE(irqs.waiting(lrs, gic, 0));
+  irqs.deliver(lrs, gic, 0);
+  EXPECT_EQ(irqs.pending(), 0u);
+  EXPECT_EQ(lrs.lr[0].virtual_id, 30u);
+}
+
+TEST(VirtualInterrupts, FullListRegistersQueueTheRestInOrder) {
+  const VirtualGic gic = guest_gic();
+  FakeListRegisters lrs;
+  lrs.lr.resize(2);
+  VirtualInterrupts irqs;
+  for (std::uint32_t sgi : {1u, 2u, 3u}) ASSERT_TRUE(irqs.queue(sgi, Source::kVirtual));
+  irqs.deliver(lrs, gic, 0);
+  EXPECT_EQ(lrs.lr[0].virtual_id, 1u);
+  EXPECT_EQ(lrs.lr[1].virtual_id, 2u);
+  EXPECT_EQ(irqs.pending(), 1u) << "SGI 3 waits for a free list register";
+  // The guest takes SGI 1 and finishes it: its list register is reaped and reused.
+  lrs.guest_acks(0);
+  irqs.reap(lrs);
+  EXPECT_TRUE(lrs.eois.empty()) << "still active: not finished";
+  lrs.guest_eois(0);
+  irqs.reap(lrs);
+  ASSERT_EQ(lrs.eois.size(), 1u);
+  EXPECT_EQ(lrs.eois[0], std::make_pair(1u, 0u));
+  irqs.deliver(lrs, gic, 0);
+  EXPECT_EQ(lrs.lr[0].virtual_id, 3u);
+  EXPECT_EQ(irqs.pending(), 0u);
+}
+
+TEST(VirtualInterrupts, APendingInterruptMergesButGicV2SendersAreKeptApart) {
+  VirtualInterrupts irqs;
+  EXPECT_TRUE(irqs.queue(7, Source::kVirtual, 1));
+  EXPECT_TRUE(irqs.queue(7, Source::kVirtual, 1));
+  EXPECT_EQ(irqs.pending(), 1u) << "pending is a state, not a count";
+  EXPECT_TRUE(irqs.queue(7, Source::kVirtual, 2));
+  EXPECT_EQ(irqs.pending(), 2u) << "GICv2: SGI 7 from CPU 2 is another interrupt";
+}
+
+TEST(VirtualInterrupts, TheQueueIsBounded) {
+  VirtualInterrupts irqs;
+  for (std::uint32_t i = 0; i < VirtualInterrupts::kMaxPending; ++i) {
+    ASSERT_TRUE(irqs.queue(32 + i, Source::kVirtual));
+  }
+  EXPECT_FALSE(irqs.queue(200, Source::kVirtual)) << "full: the caller decides what to drop";
+}
+
+TEST(VirtualInterrupts, HardwareForwardingLinksThePhysicalInterrupt) {
+  const VirtualGic gic = guest_gic();
+  FakeListRegisters lrs;
+  VirtualInterrupts irqs;
+  ASSERT_TRUE(irqs.queue(27, Source::kForwardedHw));
+  irqs.deliver(lrs, gic, 0);
+  EXPECT_TRUE(lrs.lr[0].hw);
+  EXPECT_EQ(lrs.lr[0].physical_id, 27u);
+  EXPECT_EQ(lrs.lr[0].priority, 0xa0);
+  lrs.guest_eois(0);
+  irqs.reap(lrs);
+  EXPECT_TRUE(lrs.deactivated.empty()) << "the guest's EOI deactivated it in the GIC";
+}
+
+TEST(VirtualInterrupts, SoftwareForwardingAsksForTheEoiAndDeactivatesAtReap) {
+  const VirtualGic gic = guest_gic();
+  FakeListRegisters lrs;
+  VirtualInterrupts irqs;
+  ASSERT_TRUE(irqs.queue(27, Source::kForwardedSw));
+  irqs.deliver(lrs, gic, 0);
+  EXPECT_FALSE(lrs.lr[0].hw);
+  EXPECT_TRUE(lrs.lr[0].eoi_maintenance);
+  lrs.guest_acks(0);
+  EXPECT_FALSE(irqs.waiting(lrs, gic, 0)) << "acknowledged: nothing left to take";
+  lrs.guest_eois(0);
+  irqs.reap(lrs);
+  EXPECT_EQ(lrs.deactivated, std::vector<std::uint32_t>{27});
+  EXPECT_EQ(lrs.lr[0].virtual_id, 0u) << "the whole entry is cleared, not just its state";
+}
+
+TEST(VirtualInterrupts, ClearDeactivatesWhatWasForwardedAndDropsTheRest) {
+  const VirtualGic gic = guest_gic();
+  FakeListRegisters lrs;
+  lrs.lr.resize(1);
+  VirtualInterrupts irqs;
+  ASSERT_TRUE(irqs.queue(27, Source::kForwardedHw));  // into the only list register
+  ASSERT_TRUE(irqs.queue(5, Source::kVirtual));       // waits
+  ASSERT_TRUE(irqs.queue(26, Source::kForwardedSw));  // waits (not enabled either)
+  irqs.deliver(lrs, gic, 0);
+  lrs.guest_acks(0);  // the vCPU is switched off in the middle of its timer handler
+  irqs.clear(lrs);
+  EXPECT_EQ(lrs.deactivated, (std::vector<std::uint32_t>{27, 26}));
+  EXPECT_EQ(irqs.pending(), 0u);
+  EXPECT_EQ(lrs.lr[0].state, gic::LrState::kInvalid);
+  EXPECT_FALSE(irqs.waiting(lrs, gic, 0));
+}
+
+}  // namespace
+}  // namespace el2lab::vgic
