@@ -99,11 +99,12 @@ class Vm {
     for (;;) {
       const StartRequest start = wait_for_power_on(cpu);
       vcpus_[cpu].power_on(start.entry, start.context);
-      if (cpu != 0) {
+      if (cpu == 0 && vcpus_[0].exit_count(abi::ExitKind::kCpuDown) == 0) {
+        log("running vCPU 0 with HAL ", H::name());
+      } else if (vcpus_[cpu].exit_count(abi::ExitKind::kCpuDown) < config_.exits_logged) {
+        // Like the exits, the first few starts of each vCPU are printed, not every one.
         log("vCPU ", cpu, " (MPIDR ", fmt::Hex{mpidrs_[cpu]}, ") switched on: entry ",
             fmt::Hex{start.entry}, ", x0 ", fmt::Hex{start.context}, ", on CPU ", cpu);
-      } else {
-        log("running vCPU 0 with HAL ", H::name());
       }
       run(cpu);
     }
@@ -160,13 +161,14 @@ class Vm {
             [&](const ExternalInterrupt& irq) {
               report(exit, id, physical_interrupt(static_cast<std::uint32_t>(irq.vector), id));
             },
-            [&](const CpuUp& up) { report(exit, id, cpu_up(up, id), true); },
+            [&](const CpuUp& up) { report(exit, id, cpu_up(up, id)); },
             [&](const CpuDown&) {
               power_.cpu_off(id);
-              report(exit, id,
-                     power_.any_on() ? "vCPU off; its CPU waits for the next CPU_ON"
-                                     : "the VM's last vCPU is off: ending the run",
-                     true);
+              if (power_.any_on()) {
+                report(exit, id, "vCPU off; its CPU waits for the next CPU_ON");
+              } else {
+                report(exit, id, "the VM's last vCPU is off: ending the run", true);
+              }
             },
             [&](const SystemDown&) {
               report(exit, id, "guest powered the VM off", true);
