@@ -1,9 +1,8 @@
 #include "core/el2/console.h"
 
-#include <atomic>
-
 #include "core/board/qemu-virt/memory_map.h"
 #include "core/board/qemu-virt/pl011.h"
+#include "core/el2/spinlock.h"
 
 namespace el2lab {
 namespace {
@@ -27,16 +26,15 @@ Console& console() {
 }
 
 namespace {
-std::atomic<bool> console_busy{false};
+SpinLock console_lock;
 }  // namespace
 
 ConsoleLock::ConsoleLock() {
-  while (console_busy.exchange(true, std::memory_order_acquire)) {
-  }
+  console_lock.lock();
 }
 
 ConsoleLock::~ConsoleLock() {
-  console_busy.store(false, std::memory_order_release);
+  console_lock.unlock();
 }
 
 }  // namespace el2lab

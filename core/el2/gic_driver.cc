@@ -182,7 +182,8 @@ void deactivate(std::uint32_t intid) {
   }
 }
 
-void discard_pending() {
+void wait_for_kick() {
+  asm volatile("wfi" ::: "memory");
   for (std::uint32_t intid = acknowledge(); intid != kSpurious; intid = acknowledge()) {
     priority_drop(intid);
     deactivate(intid);

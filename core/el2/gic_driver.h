@@ -43,9 +43,11 @@ void priority_drop(std::uint32_t intid);
 void deactivate(std::uint32_t intid);
 
 /// \ingroup gic
-/// \brief Acknowledges and deactivates every pending interrupt, handling none: for a CPU that
-/// has no vCPU to give them to and only waited for a kick.
-void discard_pending();
+/// \brief Sleeps (WFI, IRQs masked) until an interrupt is pending — another CPU's kick — then
+/// acknowledges and deactivates whatever is pending without handling it: for a CPU that has no
+/// vCPU to give interrupts to and only waits to be told to look again. May return early; the
+/// caller checks what it waits for and calls again.
+void wait_for_kick();
 
 /// \ingroup gic
 /// \brief Number of list registers of the virtual CPU interface.

@@ -176,10 +176,7 @@ extern "C" [[noreturn]] void el2lab_secondary_main(std::uint64_t index) {
   cpus_online.fetch_add(1, std::memory_order_release);
   // Sleep until the boot CPU has built the VM (it kicks every CPU then), and serve its vCPU.
   Vm<Hal>* vm;
-  while ((vm = the_vm.load(std::memory_order_acquire)) == nullptr) {
-    asm volatile("wfi" ::: "memory");
-    gic::discard_pending();
-  }
+  while ((vm = the_vm.load(std::memory_order_acquire)) == nullptr) gic::wait_for_kick();
   vm->serve(static_cast<std::uint32_t>(index));
 }
 

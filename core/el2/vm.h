@@ -75,17 +75,17 @@ class Vm {
  public:
   /// Most vCPUs a VM may have.
   static constexpr std::uint32_t kMaxVcpus = VCpuPowerTable::kMaxVcpus;
+  static_assert(vgic::VirtualGic::kMaxVcpus >= kMaxVcpus, "the virtual GIC serves every vCPU");
 
   /// A VM of \p config.vcpu_count vCPUs; vCPU 0 will start at \p boot, the others stay off
   /// until the guest switches them on with PSCI CPU_ON.
   Vm(const VmConfig& config, const StartRequest& boot)
       : config_(clamped(config)),
-        mpidrs_(make_mpidrs()),
         vcpus_(make_vcpus(config_, std::make_index_sequence<kMaxVcpus>{})),
-        power_(mpidrs()),
+        power_(std::span<const std::uint64_t>(make_mpidrs()).first(config_.vcpu_count)),
         uart_(guest_console_put),
         vgic_(config_.gic, config_.vcpu_count) {
-    power_.cpu_on(mpidrs_[0], boot);
+    power_.cpu_on(power_.mpidr(0), boot);
   }
   Vm(const Vm&) = delete;
   Vm& operator=(const Vm&) = delete;
@@ -103,7 +103,7 @@ class Vm {
         log("running vCPU 0 with HAL ", H::name());
       } else if (vcpus_[cpu].exit_count(abi::ExitKind::kCpuDown) < config_.exits_logged) {
         // Like the exits, the first few starts of each vCPU are printed, not every one.
-        log("vCPU ", cpu, " (MPIDR ", fmt::Hex{mpidrs_[cpu]}, ") switched on: entry ",
+        log("vCPU ", cpu, " (MPIDR ", fmt::Hex{power_.mpidr(cpu)}, ") switched on: entry ",
             fmt::Hex{start.entry}, ", x0 ", fmt::Hex{start.context}, ", on CPU ", cpu);
       }
       run(cpu);
@@ -175,7 +175,7 @@ class Vm {
               end_run();
             },
             [&](const SendIpi& ipi) {
-              const auto targets = vgic::sgi_targets(ipi, id, mpidrs());
+              const auto targets = vgic::sgi_targets(ipi, id, power_.mpidrs());
               report(exit, id, send_sgi(targets, static_cast<std::uint32_t>(ipi.vector), id));
             },
             [&](const Halt& halt) { report(exit, id, this->halt(halt, id, guard)); },
@@ -203,8 +203,7 @@ class Vm {
           if (auto start = power_.take_start(cpu)) return *start;
         }
       }
-      asm volatile("wfi" ::: "memory");
-      gic::discard_pending();
+      gic::wait_for_kick();
     }
   }
 
@@ -462,13 +461,10 @@ class Vm {
   void report(const VmExit& exit, std::uint32_t id, std::string_view outcome, bool always = false) {
     const std::uint32_t seen = ++exits_seen_[exit.index()];
     if (seen <= config_.exits_logged || always) {
-      const std::uint64_t pc = vcpus_[id].exit_pc();
-      if (power_.ever_started() > 1) {
-        log("vCPU ", id, ": exit ", describe_exit(exit).view(), " at PC ", fmt::Hex{pc}, ": ",
-            outcome);
-      } else {
-        log("exit ", describe_exit(exit).view(), " at PC ", fmt::Hex{pc}, ": ", outcome);
-      }
+      fmt::Buffer<16> who;
+      if (power_.ever_started() > 1) fmt::write(who, "vCPU ", id, ": ");
+      log(who.view(), "exit ", describe_exit(exit).view(), " at PC ",
+          fmt::Hex{vcpus_[id].exit_pc()}, ": ", outcome);
     } else if (seen == config_.exits_logged + 1) {
       log("(further ", exit_name(exit),
           " exits are counted, not printed: see the summary at the end)");
@@ -552,12 +548,7 @@ class Vm {
                                      config.vtcr})...};
   }
 
-  std::span<const std::uint64_t> mpidrs() const {
-    return std::span<const std::uint64_t>(mpidrs_.data(), config_.vcpu_count);
-  }
-
   const VmConfig config_;
-  const std::array<std::uint64_t, kMaxVcpus> mpidrs_;
   std::array<Aarch64VCpu<H>, kMaxVcpus> vcpus_;
   std::array<vgic::VirtualInterrupts, kMaxVcpus> irqs_{};
   SpinLock lock_;

@@ -1,57 +1,24 @@
 #include "core/portable/fdt_writer.h"
 
 #include <gtest/gtest.h>
-#include <sys/wait.h>
-#include <unistd.h>
 
-#include <array>
-#include <cstdio>
-#include <fstream>
-#include <iterator>
 #include <string>
 #include <vector>
 
+#include "core/portable/test_dtc.h"
+
 namespace el2lab::fdt {
 namespace {
+
+using test_support::DtcResult;
 
 std::uint32_t be32_at(const std::vector<std::uint8_t>& blob, std::size_t offset) {
   return (std::uint32_t{blob[offset]} << 24) | (std::uint32_t{blob[offset + 1]} << 16) |
          (std::uint32_t{blob[offset + 2]} << 8) | std::uint32_t{blob[offset + 3]};
 }
 
-std::string read_text(const std::string& path) {
-  std::ifstream in(path);
-  return {std::istreambuf_iterator<char>(in), std::istreambuf_iterator<char>()};
-}
-
-// What the reference compiler made of a blob: dtc is an implementation independent of ours.
-struct DtcResult {
-  int exit_status = -1;
-  std::string dts;       // stdout: the decompiled source.
-  std::string warnings;  // stderr.
-};
-
 DtcResult run_dtc(const std::vector<std::uint8_t>& blob) {
-  const std::string base = testing::TempDir() + "fdt_writer_test_" + std::to_string(getpid());
-  const std::string dtb = base + ".dtb";
-  const std::string err = base + ".err";
-  {
-    std::ofstream out(dtb, std::ios::binary);
-    out.write(reinterpret_cast<const char*>(blob.data()), std::streamsize(blob.size()));
-  }
-  DtcResult result;
-  const std::string command = "dtc -I dtb -O dts " + dtb + " 2>" + err;
-  FILE* pipe = popen(command.c_str(), "r");
-  if (pipe == nullptr) return result;
-  std::array<char, 4096> chunk;
-  std::size_t n = 0;
-  while ((n = fread(chunk.data(), 1, chunk.size(), pipe)) > 0) result.dts.append(chunk.data(), n);
-  const int status = pclose(pipe);
-  result.exit_status = WIFEXITED(status) ? WEXITSTATUS(status) : -1;
-  result.warnings = read_text(err);
-  std::remove(dtb.c_str());
-  std::remove(err.c_str());
-  return result;
+  return test_support::run_dtc(blob, "fdt_writer_test");
 }
 
 // Writes a small but varied tree through \p w; shared by the tests that need "some tree".

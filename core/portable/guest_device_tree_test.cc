@@ -1,25 +1,22 @@
 #include "core/portable/guest_device_tree.h"
 
 #include <gtest/gtest.h>
-#include <sys/wait.h>
-#include <unistd.h>
 
 #include <algorithm>
 #include <array>
-#include <cstdio>
-#include <fstream>
 #include <initializer_list>
-#include <iterator>
 #include <string>
 #include <vector>
 
 #include "core/portable/test_dtbs.h"
+#include "core/portable/test_dtc.h"
 
 namespace el2lab {
 namespace {
 
 using std::string_view_literals::operator""sv;
 
+using test_support::DtcResult;
 using test_support::qemu_dtb;
 
 // QEMU's own tree for a board, kept alive alongside the MachineInfo that points into it.
@@ -48,40 +45,8 @@ std::vector<std::uint8_t> build(const GuestDeviceTreeConfig& config) {
   return out;
 }
 
-std::string read_text(const std::string& path) {
-  std::ifstream in(path);
-  return {std::istreambuf_iterator<char>(in), std::istreambuf_iterator<char>()};
-}
-
-// dtc, the reference device tree compiler, as an independent judge of the blob.
-struct DtcResult {
-  int exit_status = -1;
-  std::string dts;
-  std::string warnings;
-};
-
 DtcResult run_dtc(const std::vector<std::uint8_t>& blob) {
-  const std::string base =
-      testing::TempDir() + "guest_device_tree_test_" + std::to_string(getpid());
-  const std::string dtb = base + ".dtb";
-  const std::string err = base + ".err";
-  {
-    std::ofstream out(dtb, std::ios::binary);
-    out.write(reinterpret_cast<const char*>(blob.data()), std::streamsize(blob.size()));
-  }
-  DtcResult result;
-  const std::string command = "dtc -I dtb -O dts " + dtb + " 2>" + err;
-  FILE* pipe = popen(command.c_str(), "r");
-  if (pipe == nullptr) return result;
-  std::array<char, 4096> chunk;
-  std::size_t n = 0;
-  while ((n = fread(chunk.data(), 1, chunk.size(), pipe)) > 0) result.dts.append(chunk.data(), n);
-  const int status = pclose(pipe);
-  result.exit_status = WIFEXITED(status) ? WEXITSTATUS(status) : -1;
-  result.warnings = read_text(err);
-  std::remove(dtb.c_str());
-  std::remove(err.c_str());
-  return result;
+  return test_support::run_dtc(blob, "guest_device_tree_test");
 }
 
 std::vector<std::uint8_t> bytes_of(const std::optional<fdt::Node>& node, std::string_view name) {

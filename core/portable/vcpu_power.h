@@ -54,6 +54,8 @@ class VCpuPowerTable {
   std::uint32_t count() const { return count_; }
   /// MPIDR of vCPU \p vcpu.
   std::uint64_t mpidr(std::uint32_t vcpu) const { return mpidr_[vcpu]; }
+  /// Every vCPU's MPIDR, vCPU i at index i.
+  std::span<const std::uint64_t> mpidrs() const { return {mpidr_.data(), count_}; }
   /// The vCPU whose affinity is \p mpidr's, if there is one.
   std::optional<std::uint32_t> find(std::uint64_t mpidr) const;
   /// vCPU \p vcpu's state.

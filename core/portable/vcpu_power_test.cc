@@ -75,6 +75,8 @@ TEST(VCpuPowerTable, KeepsAtMostEightVCpus) {
   for (std::uint64_t i = 0; i < 12; ++i) many[i] = i;
   const VCpuPowerTable table(many);
   EXPECT_EQ(table.count(), VCpuPowerTable::kMaxVcpus);
+  EXPECT_EQ(table.mpidrs().size(), VCpuPowerTable::kMaxVcpus);
+  EXPECT_EQ(table.mpidrs()[7], 7u);
   EXPECT_FALSE(table.find(9));
 }
 
