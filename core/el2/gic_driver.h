@@ -60,6 +60,11 @@ ListEntry read_list_register(unsigned n);
 void write_list_register(unsigned n, const ListEntry& entry);
 
 /// \ingroup gic
+/// \brief A bit per list register that is empty (ICH_ELRSR_EL2 / GICH_ELRSR0): free for a new
+/// interrupt, or finished by the guest.
+std::uint32_t empty_list_registers();
+
+/// \ingroup gic
 /// \brief Physical address of the GICv2 virtual CPU interface (GICV), which the guest sees at
 /// its GICC address; 0 on GICv3.
 std::uint64_t virtual_cpu_interface();

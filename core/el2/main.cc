@@ -46,8 +46,8 @@ constexpr unsigned kGuestIpaBits = 39;
 // The VMID of the (only) VM: tags its TLB entries.
 constexpr std::uint16_t kVmid = 1;
 
-// Stage-2 tables come from this pool (4 KiB pages in the hypervisor's BSS).
-alignas(4096) std::uint64_t stage2_pool[8 * 512];
+// Most table pages the VM's stage 2 may take from the HAL's frame allocator.
+constexpr std::size_t kMaxStage2Tables = 16;
 
 // One Aarch64PerCpu<H> per physical CPU; index 0 is the boot CPU.
 Aarch64PerCpu<Hal> cpus[board::kMaxCpus];
@@ -117,7 +117,8 @@ struct Stage2Regime {
 // Stage 2: guest RAM is the only thing mapped. Every device access faults to EL2, so the
 // run loop sees it as MmioRead/MmioWrite and emulates it (or refuses it).
 Stage2Regime build_stage2(const MachineInfo& machine, const GuestRam& ram) {
-  static stage2::PagePool pool(stage2_pool, [](const void* p) { return Hal::virt_to_phys(p); });
+  // Every table page comes from the HAL's frame allocator (H::alloc_frame()).
+  static stage2::PagePool pool(stage2::frames_of<Hal>(), kMaxStage2Tables);
   static stage2::Stage2Table table(pool, kGuestIpaBits);
   if (!table.ok()) panic("no memory for the stage-2 root table");
   const auto error = table.map(ram.base, ram.base, ram.size, stage2::kRamAttributes);
@@ -176,7 +177,7 @@ extern "C" [[noreturn]] void el2lab_secondary_main(std::uint64_t index) {
   cpus_online.fetch_add(1, std::memory_order_release);
   // Sleep until the boot CPU has built the VM (it kicks every CPU then), and serve its vCPU.
   Vm<Hal>* vm;
-  while ((vm = the_vm.load(std::memory_order_acquire)) == nullptr) gic::wait_for_kick();
+  while ((vm = the_vm.load(std::memory_order_acquire)) == nullptr) Hal::wait_for_kick();
   vm->serve(static_cast<std::uint32_t>(index));
 }
 
@@ -242,7 +243,7 @@ extern "C" [[noreturn]] void el2lab_main(const void* device_tree) {
   config.gicr_ipa = machine.gic == GicVersion::kV3 ? machine.gic_redistributor.base : 0;
   static Vm<Hal> vm(config, boot);
   the_vm.store(&vm, std::memory_order_release);
-  for (std::uint32_t i = 1; i < vcpu_count; ++i) gic::send_kick(i);
+  for (std::uint32_t i = 1; i < vcpu_count; ++i) Hal::send_kick(i);
   // cppcheck-suppress ignoredReturnValue ; el2lab::log, which cppcheck takes for std::log
   log("entering the guest at EL1");
   vm.serve(0);

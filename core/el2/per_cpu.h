@@ -4,7 +4,6 @@
 
 #include <cstdint>
 
-#include "core/el2/gic_driver.h"
 #include "core/el2/irq_handler.h"
 #include "core/el2/sysreg.h"
 #include "core/el2/trap_frame.h"
@@ -50,7 +49,7 @@ class Aarch64PerCpu {
   /// this object and registers IRQ_HANDLER. Must run on the CPU this object belongs to.
   void hardware_enable() {
     sysreg::vbar_el2::write(reinterpret_cast<std::uint64_t>(el2lab_vector_table));
-    gic::init_cpu(local_.index, sysreg::mpidr_el1::read());
+    H::init_cpu_interface(local_.index, sysreg::mpidr_el1::read());
     sysreg::tpidr_el2::write(reinterpret_cast<std::uint64_t>(&local_));
     local_.irq_handler = IrqHandler(kCallHalIrqHandler);
     sysreg::write_hcr(kGuestHcr);

@@ -5,28 +5,29 @@
 
 #include <cstdint>
 
-#include "core/el2/gic_driver.h"
 #include "core/el2/vcpu.h"
 #include "core/portable/trace.h"
+#include "core/portable/vcpu_hal.h"
 #include "core/portable/virtual_interrupts.h"
 
 namespace el2lab {
 
 /// \ingroup vmm
 /// \brief The list registers of the physical CPU that runs vCPU \p vcpu (a
-/// vgic::ListRegisterFile); \p guest_pc goes into the trace records.
+/// vgic::ListRegisterFile), reached through the HAL; \p guest_pc goes into the trace records.
+template <VCpuHal H>
 struct HardwareListRegisters {
   std::uint32_t vcpu = 0;      ///< The vCPU they belong to, for the trace ring.
   std::uint64_t guest_pc = 0;  ///< The guest PC the trace records carry.
 
   /// Number of list registers (read once per CPU at init).
-  static unsigned count() { return gic::list_register_count(); }
+  static unsigned count() { return H::list_register_count(); }
   /// Reads list register \p n.
-  static gic::ListEntry read(unsigned n) { return gic::read_list_register(n); }
+  static gic::ListEntry read(unsigned n) { return H::read_list_register(n); }
   /// Writes list register \p n.
-  static void write(unsigned n, const gic::ListEntry& entry) { gic::write_list_register(n, entry); }
+  static void write(unsigned n, const gic::ListEntry& entry) { H::write_list_register(n, entry); }
   /// Deactivates physical interrupt \p intid.
-  static void deactivate(std::uint32_t intid) { gic::deactivate(intid); }
+  static void deactivate(std::uint32_t intid) { H::irq_deactivate(intid); }
   /// Records the injection of \p intid into list register \p n.
   void injected(std::uint32_t intid, unsigned n) const {
     trace_event(trace::Kind::kIrqInjected, intid, n, guest_pc, vcpu);
@@ -36,7 +37,5 @@ struct HardwareListRegisters {
     trace_event(trace::Kind::kGuestEoi, intid, n, guest_pc, vcpu);
   }
 };
-
-static_assert(vgic::ListRegisterFile<HardwareListRegisters>);
 
 }  // namespace el2lab

@@ -22,7 +22,6 @@
 
 #include "core/el2/console.h"
 #include "core/el2/firmware.h"
-#include "core/el2/gic_driver.h"
 #include "core/el2/panic.h"
 #include "core/el2/spinlock.h"
 #include "core/el2/sysreg_emulation.h"
@@ -118,12 +117,12 @@ class Vm {
     Aarch64VCpu<H>& vcpu = vcpus_[id];
     SpinLockGuard guard(lock_);
     for (;;) {
-      HardwareListRegisters entering{id, vcpu.frame().elr};
+      HardwareListRegisters<H> entering{id, vcpu.frame().elr};
       irqs_[id].deliver(entering, vgic_, id);
       guard.unlock();
       const VmExit exit = vcpu.run();
       guard.lock();
-      HardwareListRegisters exited{id, vcpu.exit_pc()};
+      HardwareListRegisters<H> exited{id, vcpu.exit_pc()};
       irqs_[id].reap(exited);
       set_exit_in_progress({exit_name(exit), vcpu.exit_esr(), vcpu.exit_pc()});
       handle(exit, id, guard);
@@ -203,7 +202,7 @@ class Vm {
           if (auto start = power_.take_start(cpu)) return *start;
         }
       }
-      gic::wait_for_kick();
+      H::wait_for_kick();
     }
   }
 
@@ -221,7 +220,7 @@ class Vm {
       switch (status) {
         case psci::Status::kSuccess:
           fmt::write(outcome, "vCPU ", target, " switched on (its CPU is kicked)");
-          gic::send_kick(target);
+          H::send_kick(target);
           break;
         case psci::Status::kAlreadyOn: fmt::write(outcome, "ALREADY_ON"); break;
         case psci::Status::kOnPending: fmt::write(outcome, "ON_PENDING"); break;
@@ -235,7 +234,7 @@ class Vm {
   // vCPU `id` is off (CPU_OFF): forget its interrupts, silence its timer (PSCI: its state is
   // lost), and end the run if no vCPU is left; otherwise its CPU goes back to waiting.
   void power_down(std::uint32_t id) {
-    HardwareListRegisters lrs{id, vcpus_[id].exit_pc()};
+    HardwareListRegisters<H> lrs{id, vcpus_[id].exit_pc()};
     irqs_[id].clear(lrs);
     asm volatile("msr cntv_ctl_el0, xzr; isb");
     if (!power_.any_on()) end_run();
@@ -369,16 +368,16 @@ class Vm {
   // A physical interrupt the HAL acknowledged on vCPU `id`'s CPU: keep it or forward it.
   std::string_view physical_interrupt(std::uint32_t intid, std::uint32_t id) {
     if (intid == gic::kSpurious) return "spurious: nothing to do";
-    gic::priority_drop(intid);
+    H::irq_priority_drop(intid);
     if (intid == gic::kVirtualTimerPpi) {
       // The guest's own timer: forwarded, and left active until the guest's EOI.
       if (!irqs_[id].queue(intid, forwarding())) {
-        gic::deactivate(intid);
+        H::irq_deactivate(intid);
         return "virtual timer: no room to queue it, dropped";
       }
       return "virtual timer: forwarded to the guest";
     }
-    gic::deactivate(intid);
+    H::irq_deactivate(intid);
     if (intid == gic::kMaintenancePpi) {
       // The EOI'd entries were reaped on the way here, which lowered the maintenance line.
       return "maintenance: the guest finished an interrupt";
@@ -399,7 +398,7 @@ class Vm {
       // GICv2 guests read the sender in GICC_IAR; GICv3 list registers have no such field.
       const auto source = static_cast<std::uint8_t>(config_.gic == GicVersion::kV2 ? sender : 0);
       if (!irqs_[t].queue(intid, vgic::VirtualInterrupts::Source::kVirtual, source)) continue;
-      if (t != sender) gic::send_kick(t);
+      if (t != sender) H::send_kick(t);
       fmt::write(outcome, " vCPU ", t);
       any = true;
     }
@@ -417,7 +416,7 @@ class Vm {
   // ever — the architecture lets WFI complete spuriously.
   std::string_view halt(const Halt& halt, std::uint32_t id, SpinLockGuard& guard) {
     if (halt.wfe) return "WFE: completes at once (events are not trapped)";
-    HardwareListRegisters lrs{id, vcpus_[id].exit_pc()};
+    HardwareListRegisters<H> lrs{id, vcpus_[id].exit_pc()};
     if (irqs_[id].waiting(lrs, vgic_, id)) return "an interrupt is waiting: resumed";
     if (!virtual_timer_can_fire(id) && !another_vcpu_on(id)) {
       return "nothing can wake the vCPU: WFI completes at once";

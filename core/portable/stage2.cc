@@ -21,8 +21,54 @@ PagePool::PagePool(std::span<std::uint64_t> memory, ToPhysical to_pa) : to_pa_(t
   if (pages_ == 0) base_ = nullptr;
 }
 
+PagePool::PagePool(const FrameSource& frames, std::size_t max_pages)
+    : to_pa_(frames.to_pa), frames_(frames) {
+  if (frames.alloc == nullptr || frames.to_virt == nullptr || frames.to_pa == nullptr) {
+    to_pa_ = nullptr;
+    frames_ = {};
+    return;
+  }
+  pages_ = max_pages;
+}
+
+std::uint64_t* PagePool::allocate_frames(std::size_t pages) {
+  if (used_ + pages > pages_) return nullptr;
+  // Frames come one at a time; a run must be physically contiguous and aligned to its size.
+  // The board's allocator hands out ascending frames, so a run usually is; if not, the frames
+  // go back and the request fails (a concatenated root is only needed for wide IPA spaces).
+  std::uint64_t first = 0;
+  bool ok = true;
+  std::size_t taken = 0;
+  for (; taken < pages; ++taken) {
+    const std::uint64_t pa = frames_.alloc();
+    if (pa == 0) {
+      ok = false;
+      break;
+    }
+    if (taken == 0) first = pa;
+    if (pa != first + taken * kPageSize || first % (pages * kPageSize) != 0) {
+      ok = false;
+      if (frames_.free != nullptr) frames_.free(pa);
+      break;
+    }
+  }
+  if (!ok) {
+    for (std::size_t i = 0; i < taken && frames_.free != nullptr; ++i) {
+      frames_.free(first + i * kPageSize);
+    }
+    return nullptr;
+  }
+  used_ += pages;
+  auto* run = static_cast<std::uint64_t*>(frames_.to_virt(first));
+  // The source promises zeroed frames; a table's unused entries must read as invalid, so make
+  // sure rather than trust a student's allocator.
+  for (std::size_t i = 0; i < pages * kEntriesPerTable; ++i) run[i] = 0;
+  return run;
+}
+
 std::uint64_t* PagePool::allocate_contiguous(std::size_t pages) {
   if (pages == 0 || pages > 16 || (pages & (pages - 1)) != 0) return nullptr;
+  if (frames_.alloc != nullptr) return allocate_frames(pages);
   const std::uint64_t alignment = pages * kPageSize;
   // What matters is the *physical* alignment and contiguity the walker sees, so check those
   // through to_pa rather than the pointer values.
@@ -45,6 +91,7 @@ std::uint64_t* PagePool::allocate_contiguous(std::size_t pages) {
 
 std::uint64_t* PagePool::table_at(std::uint64_t pa) const {
   if (used_ == 0 || pa % kPageSize != 0) return nullptr;
+  if (frames_.to_virt != nullptr) return static_cast<std::uint64_t*>(frames_.to_virt(pa));
   // Fast path: memory that is contiguous in both views puts the page at the same offset.
   const std::uint64_t base_pa = to_pa_(base_);
   if (pa >= base_pa) {

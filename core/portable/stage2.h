@@ -36,6 +36,7 @@
 #include <string_view>
 
 #include "core/portable/registers.h"
+#include "core/portable/vcpu_hal.h"
 
 namespace el2lab::stage2 {
 
@@ -468,13 +469,34 @@ constexpr bool access_flag(std::uint64_t d) {
 // Table memory
 // ---------------------------------------------------------------------------------------------
 
-/// \brief A bump allocator of zeroed 4 KiB table pages over memory the caller provides.
+/// \brief Where a PagePool takes its pages when it does not own an array: a platform's frame
+/// allocator (the HAL's `alloc_frame()`, see frames_of()) and its address translation.
+struct FrameSource {
+  std::uint64_t (*alloc)() = nullptr;               ///< A zeroed 4 KiB frame's PA, 0 if none.
+  void (*free)(std::uint64_t pa) = nullptr;         ///< Gives a frame back.
+  void* (*to_virt)(std::uint64_t pa) = nullptr;     ///< PA to a pointer the builder can use.
+  std::uint64_t (*to_pa)(const void* p) = nullptr;  ///< Pointer to PA, for descriptors.
+};
+
+/// \brief The frame source of HAL \p H: stage-2 tables come from `H::alloc_frame()`.
+template <HalMemory H>
+constexpr FrameSource frames_of() {
+  return {&H::alloc_frame, &H::dealloc_frame, &H::phys_to_virt, &H::virt_to_phys};
+}
+
+/// \brief Zeroed 4 KiB table pages: a bump allocator over memory the caller provides, or pages
+/// taken one at a time from a FrameSource (the HAL's frame allocator).
 ///
-/// The hypervisor has no heap: it hands in a page-aligned array in its BSS. Pages are never
+/// The hypervisor has no heap: its pages come from the HAL's frame pool. Pages are never
 /// freed; a VM's tables live as long as the VM, and tables emptied by unmap() are reused by
 /// later maps into the same range. Not thread-safe: one CPU builds the tables.
 class PagePool {
  public:
+  /// \brief A pool that takes each page from \p frames (up to \p max_pages of them).
+  /// \param frames The allocator; a source without alloc/to_virt/to_pa makes an empty pool.
+  /// \param max_pages How many pages it may take in all.
+  PagePool(const FrameSource& frames, std::size_t max_pages);
+
   /// \brief Converts a pointer into the pool to the physical address descriptors hold.
   ///
   /// A plain function pointer, not a template parameter, so the pool is one type whatever the
@@ -534,10 +556,14 @@ class PagePool {
   /// Page \p index of the pool, counted from base_.
   std::uint64_t* page(std::size_t index) const { return base_ + index * kEntriesPerTable; }
 
+  /// allocate_contiguous() for a pool over a FrameSource.
+  std::uint64_t* allocate_frames(std::size_t pages);
+
   std::uint64_t* base_ = nullptr;  ///< First whole, aligned page of the memory.
-  std::size_t pages_ = 0;          ///< Whole pages from base_.
-  std::size_t used_ = 0;           ///< Pages consumed from base_.
+  std::size_t pages_ = 0;          ///< Whole pages from base_ (or pages the source may give).
+  std::size_t used_ = 0;           ///< Pages consumed.
   ToPhysical to_pa_ = nullptr;     ///< Pointer-to-physical conversion.
+  FrameSource frames_{};           ///< Set for a pool over a frame allocator.
 };
 
 // ---------------------------------------------------------------------------------------------
