@@ -48,7 +48,7 @@ test: build
 debug: configure
 	@cmake --build $(BUILD) -j $(JOBS) -- --no-print-directory > $(BUILD)/debug-build.log 2>&1 \
 	  || { tail -n 40 $(BUILD)/debug-build.log; echo "make debug: the build failed (full log: $(BUILD)/debug-build.log)"; exit 1; }
-	@$(RUN) --gdb-socket $(GDB_SOCKET) $(if $(GUEST),$(GUEST),$$(head -n1 $(BUILD)/default-guests.txt))
+	@$(PYTHON) tools/foreground.py $(RUN) --gdb-socket $(GDB_SOCKET) $(if $(GUEST),$(GUEST),$$(head -n1 $(BUILD)/default-guests.txt))
 
 gdb: setup
 	@EL2LAB_BUILD=$(BUILD) $(PYTHON) tools/foreground.py gdb-multiarch -q -x gdb/el2lab_gdb.py

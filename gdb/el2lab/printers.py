@@ -95,7 +95,8 @@ class Aarch64VCpuPrinter:
             member = self.value[f.name]
             code = member.type.strip_typedefs().code
             try:
-                if "count" in f.name or code in (gdb.TYPE_CODE_BOOL, gdb.TYPE_CODE_ENUM) or lookup(member):
+                if ("count" in f.name or f.name == "id_" or code in (gdb.TYPE_CODE_BOOL, gdb.TYPE_CODE_ENUM)
+                        or lookup(member)):
                     text = member.format_string()
                 else:
                     text = member.format_string(format="x")

@@ -201,8 +201,9 @@ class Tracer:
         if trip.matching:
             event = self._event()
             last = trip.events[-1] if trip.events else None
-            if last is not None and (last.stage, last.symbol) == (event.stage, event.symbol):
-                trip.events[-1] = event  # a call site inside the function just entered: one line
+            if (last is not None and event.stage == "dispatch"
+                    and (last.stage, last.symbol) == (event.stage, event.symbol)):
+                trip.events[-1] = event  # the call site inside the dispatch function just entered
             else:
                 trip.events.append(event)
         if role == "end":
