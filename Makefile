@@ -44,11 +44,14 @@ run: build
 test: build
 	@cd $(BUILD) && ctest --output-on-failure -j $(JOBS)
 
-debug: build
-	@$(RUN) --gdb-socket $(GDB_SOCKET) $(if $(GUEST),$(GUEST),$$(head -n1 $(BUILD)/default-guests.txt))
+# Quiet: the build's output goes to $(BUILD)/debug-build.log and is shown only if it fails.
+debug: configure
+	@cmake --build $(BUILD) -j $(JOBS) -- --no-print-directory > $(BUILD)/debug-build.log 2>&1 \
+	  || { tail -n 40 $(BUILD)/debug-build.log; echo "make debug: the build failed (full log: $(BUILD)/debug-build.log)"; exit 1; }
+	@$(PYTHON) tools/foreground.py $(RUN) --gdb-socket $(GDB_SOCKET) $(if $(GUEST),$(GUEST),$$(head -n1 $(BUILD)/default-guests.txt))
 
 gdb: setup
-	@EL2LAB_BUILD=$(BUILD) gdb-multiarch -q -x gdb/el2lab_gdb.py
+	@EL2LAB_BUILD=$(BUILD) $(PYTHON) tools/foreground.py gdb-multiarch -q -x gdb/el2lab_gdb.py
 
 lint: build
 	@$(PYTHON) tools/lint.py --build-dir $(BUILD)

@@ -164,8 +164,15 @@ def run_qemu(cmd: list[str], timeout: float | None, echo, style: Style) -> Run:
         reader.join(timeout=2)
         return Run("timeout", None, lines, time.monotonic() - start)
     except KeyboardInterrupt:
+        # Ctrl-C: end QEMU cleanly (SIGTERM lets it close its sockets), ignoring a second
+        # Ctrl-C meanwhile so that no traceback interrupts the clean-up; main() says so.
+        signal.signal(signal.SIGINT, signal.SIG_IGN)
         os.killpg(proc.pid, signal.SIGTERM)
-        proc.wait()
+        try:
+            proc.wait(timeout=5)
+        except subprocess.TimeoutExpired:
+            os.killpg(proc.pid, signal.SIGKILL)
+            proc.wait()
         raise
     reader.join(timeout=5)
     panicked = any("PANIC" in line and line.startswith("[el2lab]") for line in lines)
@@ -317,5 +324,17 @@ def main(argv: list[str]) -> int:
     return 0 if all(verdict == "PASS" for _, verdict in results) else 1
 
 
+def interruptible_main(argv: list[str]) -> int:
+    """main(), with Ctrl-C ending the run in one line instead of a Python traceback. Under
+    `make debug` (--gdb-socket) Ctrl-C is how a session ends: exit status 0, so make adds no
+    error line; elsewhere 130, as for any interrupted command."""
+    try:
+        return main(argv)
+    except KeyboardInterrupt:
+        signal.signal(signal.SIGINT, signal.SIG_IGN)
+        print("\nel2lab-run: interrupted (Ctrl-C); QEMU was stopped", flush=True)
+        return 0 if "--gdb-socket" in argv else 130
+
+
 if __name__ == "__main__":
-    sys.exit(main(sys.argv[1:]))
+    sys.exit(interruptible_main(sys.argv[1:]))
