@@ -102,8 +102,8 @@ bool handshake_with(unsigned i) {
                  h.seen_go != 0 ? "it saw the boot CPU's flag but its answer never arrived"
                                 : "its own spin never saw the boot CPU's flag");
   }
-  println("busywait: vCPU ", i, " arrived after ", kSpinLimit - arrive_left, " spins (",
-          t1 - t0, " counter ticks) and answered after ", kSpinLimit - done_left);
+  println("busywait: vCPU ", i, " arrived after ", kSpinLimit - arrive_left, " spins (", t1 - t0,
+          " counter ticks) and answered after ", kSpinLimit - done_left);
 
   const std::uint64_t per_ms = counter_frequency() / 1000;
   const std::uint64_t deadline = counter() + kOffTimeoutMs * per_ms;
