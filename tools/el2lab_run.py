@@ -117,7 +117,7 @@ def qemu_command(args: argparse.Namespace, guest: Path | None) -> list[str]:
         # when GDB single-steps one CPU (to step over a breakpoint) while another sleeps in
         # WFI, which is where el2lab parks a CPU without a running vCPU: with a debugger
         # attached, idle time passes in real time instead (sleep=on).
-        sleep = "on" if args.gdb_socket else "off"
+        sleep = args.icount_sleep or ("on" if args.gdb_socket else "off")
         cmd += ["-icount", f"shift=0,sleep={sleep}"]
     if args.gdb_socket:
         cmd += ["-S", "-chardev", f"socket,path={args.gdb_socket},server=on,wait=off,id=gdb0",
@@ -248,6 +248,9 @@ def parse_args(argv: list[str]) -> argparse.Namespace:
     p.add_argument("--append", default="", help="hypervisor bootargs (QEMU -append)")
     p.add_argument("--timeout", type=float, default=30.0, help="seconds before a run counts as hung")
     p.add_argument("--icount", action="store_true", help="deterministic: one instruction per ns")
+    p.add_argument("--icount-sleep", choices=["on", "off"],
+                   help="with --icount: whether idle time passes in real time (default: off, "
+                        "on with --gdb-socket)")
     p.add_argument("--gdb-socket", help="wait for GDB on this unix socket (no timeout)")
     p.add_argument("--print-command", action="store_true", help="show the QEMU command line")
     p.add_argument("--expect-status", choices=["ok", "panic", "timeout", "error"],
@@ -255,6 +258,8 @@ def parse_args(argv: list[str]) -> argparse.Namespace:
     p.add_argument("--expect", action="append", default=[], help="test mode: a line must match")
     p.add_argument("--reject", action="append", default=[], help="test mode: no line may match")
     args = p.parse_args(argv)
+    if args.icount_sleep and not args.icount:
+        p.error("--icount-sleep needs --icount")
     if args.build_dir is None and (args.hypervisor != BARE or args.default_guests):
         p.error("--build-dir is required (except for --hypervisor none with named guests)")
     if args.default_guests:
