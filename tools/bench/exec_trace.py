@@ -55,11 +55,10 @@ def executed(lines: Iterable[bytes]) -> Iterator[tuple[int, bytes]]:
         if line[:6] == TRACE:
             slash = line.find(b"/")
             pc = line[slash + 1:slash + 17]
-            if line[7] == 58:  # "Trace N:" with a one-digit CPU, the usual case
-                cpu = line[6] - 48
-            else:
+            cpu = line[6] - 48
+            if line[7] != 58 or not 0 <= cpu <= 9:  # not "Trace N:" with one digit, the usual
                 cpu = _cpu(line)
-            if slash < 0 or line[slash + 17:slash + 18] != b"/" or not 0 <= cpu:
+            if slash < 0 or line[slash + 17:slash + 18] != b"/":
                 raise TraceFormatError(f"unexpected exec-trace line: {line[:120]!r}")
             held = pending.get(cpu)
             if held is not None:

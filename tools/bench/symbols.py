@@ -47,6 +47,7 @@ def addresses(elf: Path, names: list[str]) -> dict[str, int]:
 def short_name(name: str) -> str:
     """A demangled C++ name without its parameter lists: `Vm<H>::handle(VmExit&)::{lambda(
     Halt const&)#5}::operator()(Halt const&) const` -> `Vm<H>::handle::{lambda#5}::operator()`."""
+    name = name.replace("(anonymous namespace)", "{anonymous}")
     out = []
     depth = 0
     i = 0
@@ -64,7 +65,27 @@ def short_name(name: str) -> str:
             out.append(c)
         i += 1
     text = "".join(out).strip()
-    return text[:-6] if text.endswith(" const") else text
+    text = text[:-6] if text.endswith(" const") else text
+    return text if len(text) <= LONG_NAME else _without_template_arguments(text)
+
+
+LONG_NAME = 90  # longer names (std::visit's machinery) lose their template arguments
+
+
+def _without_template_arguments(name: str) -> str:
+    """`a<b<c>, d>::f` -> `a<…>::f` (but `operator<` and `operator<<` stay)."""
+    out = []
+    depth = 0
+    for i, c in enumerate(name):
+        if c == "<" and not name[:i].endswith("operator") and not name[:i].endswith("operator<"):
+            if depth == 0:
+                out.append("<…>")
+            depth += 1
+        elif c == ">" and depth > 0:
+            depth -= 1
+        elif depth == 0:
+            out.append(c)
+    return "".join(out)
 
 
 class FunctionTable:
