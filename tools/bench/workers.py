@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import multiprocessing
 import os
+import signal
 import queue as queue_module
 from dataclasses import dataclass
 from pathlib import Path
@@ -47,6 +48,11 @@ def _work(build_dir: Path, system: str, guest: Path, layout: roundtrips.GuestLay
     return Measured(system, found, seen, run.outcome, run.verdict(), run.lines, error)
 
 
+def _ignore_interrupts() -> None:
+    """Ctrl-C is the parent's to handle: it stops the pool (and so the workers) itself."""
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
+
+
 def measure_all(build_dir: Path, systems: list[str], guest: Path,
                 layout: roundtrips.GuestLayout, timeout: float,
                 on_progress: Callable[[dict[str, tuple[int, int]]], None],
@@ -59,7 +65,7 @@ def measure_all(build_dir: Path, systems: list[str], guest: Path,
     progress = manager.Queue()
     state: dict[str, tuple[int, int]] = {}
     done: dict[str, Measured] = {}
-    with context.Pool(workers) as pool:
+    with context.Pool(workers, initializer=_ignore_interrupts) as pool:
         pending = {s: pool.apply_async(_work, (build_dir, s, guest, layout, timeout, progress))
                    for s in systems}
         while len(done) < len(systems):
