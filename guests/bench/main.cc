@@ -55,6 +55,9 @@ constexpr std::uint64_t kUartData = 0x0900'0000;  // PL011 UARTDR
 constexpr std::uint32_t kTimerPpi = 27;
 constexpr std::uint32_t kPing = 6;  // vCPU 0 -> vCPU 1
 constexpr std::uint32_t kPong = 7;  // vCPU 1 -> vCPU 0
+// How long vCPU 0 waits for vCPU 1. Generous: without -icount the counter follows the host's
+// clock, and a loaded host can stall QEMU for seconds (under -icount waiting is free).
+constexpr std::uint64_t kWaitMs = 10'000;
 
 volatile std::uint32_t ticks = 0;       // virtual timer interrupts taken (vCPU 0)
 volatile std::uint32_t pings = 0;       // kPing taken by vCPU 1
@@ -140,7 +143,7 @@ void sgi_kind(std::uint64_t frequency) {
     return;
   }
   // kAlarm: the waits below must end even if vCPU 1 never answers (then the run FAILs).
-  if (!expect(wait_until([] { return secondary_ready; }, 1000, Wake::kAlarm),
+  if (!expect(wait_until([] { return secondary_ready; }, kWaitMs, Wake::kAlarm),
               "vCPU 1 set up its GIC")) {
     return;
   }
@@ -152,10 +155,10 @@ void sgi_kind(std::uint64_t frequency) {
     sleep_counts(frequency / 5000);  // 200 us
     const std::uint32_t before = pongs;
     bench_sgi_send(ping);
-    if (wait_until([&] { return pongs != before; }, 1000, Wake::kAlarm)) ++answered;
+    if (wait_until([&] { return pongs != before; }, kWaitMs, Wake::kAlarm)) ++answered;
   });
   expect_eq(answered, kRoundTrips, "SGI round trips answered by vCPU 1");
-  expect(wait_until([] { return secondary_done; }, 1000, Wake::kAlarm), "vCPU 1 finished");
+  expect(wait_until([] { return secondary_done; }, kWaitMs, Wake::kAlarm), "vCPU 1 finished");
   expect_eq(pings, kRoundTrips, "SGIs taken by vCPU 1");
 }
 
