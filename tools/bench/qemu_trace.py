@@ -10,6 +10,7 @@ waits whenever the reader falls behind, which under -icount changes nothing it c
 from __future__ import annotations
 
 import argparse
+import io
 import os
 import sys
 import tempfile
@@ -62,7 +63,7 @@ def traced_boot(build_dir: Path, system: str, guest: Path, smp: int,
         fifo = Path(tmp) / "exec.log"
         os.mkfifo(fifo)
         cmd = command(build_dir, system, guest, smp, fifo)
-        style = el2lab_run.Style(open(os.devnull, "w"))
+        style = el2lab_run.Style(io.StringIO())  # nothing is echoed: no colours
 
         def run() -> None:
             try:

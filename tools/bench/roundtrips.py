@@ -23,7 +23,8 @@ from dataclasses import dataclass, field
 from typing import Callable, Iterable
 
 from exec_trace import pc_key
-from kinds import KINDS, Kind
+from kinds import (GUEST_END, GUEST_IRQ_VECTOR, GUEST_START, KINDS, MEASURE_BEGIN,
+                   MEASURE_END)
 
 MAX_CPUS = 8
 KEPT_LENGTHS = 16  # distinct round-trip lengths whose PCs are kept, per kind
@@ -44,7 +45,6 @@ class GuestLayout:
 
     @classmethod
     def from_addresses(cls, at: dict[str, int]) -> "GuestLayout":
-        from kinds import GUEST_END, GUEST_IRQ_VECTOR, GUEST_START, MEASURE_BEGIN, MEASURE_END
         interrupt = [k for k in KINDS if k.start == "interrupt"]
         assert len(interrupt) == 1, "roundtrips.py handles one interrupt kind"
         return cls(
@@ -57,7 +57,7 @@ class GuestLayout:
 
 
 def labels_needed() -> list[str]:
-    from kinds import GUEST_END, GUEST_IRQ_VECTOR, GUEST_START, MEASURE_BEGIN, MEASURE_END
+    """Every guest symbol GuestLayout.from_addresses() needs."""
     names = [GUEST_START, GUEST_END, GUEST_IRQ_VECTOR, MEASURE_BEGIN, MEASURE_END]
     for kind in KINDS:
         names.append(kind.label)
