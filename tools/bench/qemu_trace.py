@@ -30,6 +30,7 @@ class TracedRun:
 
     def __init__(self) -> None:
         self.run: el2lab_run.Run | None = None
+        self.error: str | None = None  # QEMU could not be started at all
 
     @property
     def outcome(self) -> str:
@@ -68,6 +69,8 @@ def traced_boot(build_dir: Path, system: str, guest: Path, smp: int,
         def run() -> None:
             try:
                 result.run = el2lab_run.run_qemu(cmd, timeout, None, style)
+            except OSError as e:
+                result.error = f"could not start {cmd[0]}: {e.strerror} (run tools/setup.sh)"
             finally:
                 # If QEMU ended before opening the pipe (a bad option, a missing file), the
                 # reader still waits in open(): opening the write end ourselves lets it through

@@ -38,14 +38,18 @@ def _work(build_dir: Path, system: str, guest: Path, layout: roundtrips.GuestLay
     def report(seen: int, trips: int) -> None:
         progress.put((system, seen, trips))
 
-    with qemu_trace.traced_boot(build_dir, system, guest, 2, timeout) as (stream, run):
-        try:
-            found, seen = roundtrips.count_round_trips(exec_trace.executed(stream), layout,
-                                                       report)
-            error = None
-        except (exec_trace.TraceFormatError, ValueError) as e:
-            found, seen, error = None, 0, str(e)
-    return Measured(system, found, seen, run.outcome, run.verdict(), run.lines, error)
+    try:
+        with qemu_trace.traced_boot(build_dir, system, guest, 2, timeout) as (stream, run):
+            try:
+                found, seen = roundtrips.count_round_trips(exec_trace.executed(stream), layout,
+                                                           report)
+                error = None
+            except (exec_trace.TraceFormatError, ValueError) as e:
+                found, seen, error = None, 0, str(e)
+    except OSError as e:  # no FIFO, no temporary directory: said, not a traceback
+        return Measured(system, None, 0, "error", None, [], f"tracing failed: {e}")
+    return Measured(system, found, seen, run.outcome, run.verdict(), run.lines,
+                    error or run.error)
 
 
 def _ignore_interrupts() -> None:
