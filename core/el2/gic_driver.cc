@@ -72,6 +72,7 @@ void init_cpu_v3(std::uint64_t mpidr) {
     enable_ppi(rd + kSgiFrame, kVirtualTimerPpi, true);
     enable_ppi(rd + kSgiFrame, kMaintenancePpi, true);
     enable_ppi(rd + kSgiFrame, kKickSgi, true);
+    enable_ppi(rd + kSgiFrame, kHypervisorTimerPpi, true);
   }
   // ICC_SRE_EL2: system-register interface (SRE) for EL2, and let EL1 use it too (Enable).
   EL2LAB_MSR(icc_sre_el2, EL2LAB_MRS(icc_sre_el2) | 0x9);
@@ -92,7 +93,9 @@ void init_cpu_v2() {
   prio[kVirtualTimerPpi] = kHypervisorPriority;
   prio[kMaintenancePpi] = kHypervisorPriority;
   prio[kKickSgi] = kHypervisorPriority;
-  mmio32(gicd + kIsenabler) = (1u << kVirtualTimerPpi) | (1u << kMaintenancePpi) | (1u << kKickSgi);
+  prio[kHypervisorTimerPpi] = kHypervisorPriority;
+  mmio32(gicd + kIsenabler) = (1u << kVirtualTimerPpi) | (1u << kMaintenancePpi) |
+                              (1u << kKickSgi) | (1u << kHypervisorTimerPpi);
   mmio32(gicc + kGiccPmr) = 0xff;
   mmio32(gicc + kCtlr) = 0x1 | (1u << 9);
   mmio32(gich + kGichHcr) = 1;  // En

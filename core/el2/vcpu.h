@@ -10,9 +10,11 @@
 #include "core/el2/guest_context.h"
 #include "core/el2/sysreg.h"
 #include "core/el2/trap_frame.h"
+#include "core/el2/turn_tick.h"
 #include "core/portable/esr.h"
 #include "core/portable/exception_injection.h"
 #include "core/portable/exit_decode.h"
+#include "core/portable/gic.h"
 #include "core/portable/guest_abi.h"
 #include "core/portable/registers.h"
 #include "core/portable/trace.h"
@@ -92,7 +94,13 @@ class Aarch64VCpu {
       ++exit_counts_[exit_.index()];
       return exit_;
     }
-    trap_.vector = el2lab_enter_guest(&frame_);
+    if (share_cpu_ != tick_armed_) share_cpu_ ? turn_tick::arm() : turn_tick::disarm();
+    tick_armed_ = share_cpu_;
+    // The turn tick is the hypervisor's own: answered here, and the guest re-entered at once.
+    while (is_irq_vector(trap_.vector = el2lab_enter_guest(&frame_)) &&
+           (irq_ = H::irq_fetch()) == gic::kHypervisorTimerPpi) {
+      take_turn_tick();
+    }
     trap_.esr = sysreg::esr_el2::read();
     trap_.far = sysreg::far_el2::read();
     trap_.hpfar = sysreg::hpfar_el2::read();
@@ -116,6 +124,15 @@ class Aarch64VCpu {
     el1_ = El1Context::reset_state();
     fp_ = FpContext{};
     loaded_ = false;
+  }
+
+  /// Whether this vCPU shares the machine with other vCPUs that are on: then the turn tick
+  /// runs while it is in its guest (see turn_tick.h). Set by the run loop before run().
+  void share_cpu_time(bool share) { share_cpu_ = share; }
+  /// Stops the turn tick (before the CPU sleeps or its vCPU goes off); run() restarts it.
+  void stop_turn_tick() {
+    turn_tick::disarm();
+    tick_armed_ = false;
   }
 
   /// The value a hypercall returns to the guest (x0).
@@ -217,11 +234,11 @@ class Aarch64VCpu {
       case kLower64Fiq:
       case kLower32Irq:
       case kLower32Fiq: {
-        // ESR_EL2 is stale here: the interrupt itself says what happened. Direct call to H.
+        // ESR_EL2 is stale here: the interrupt itself says what happened. run() has already
+        // asked the HAL which one it is, with a direct call: irq_ = H::irq_fetch().
         trace_event(trace::Kind::kIrqEntry, trap_.vector, 0, trap_.pc, id_);
-        const std::size_t intid = H::irq_fetch();
-        trace_event(trace::Kind::kIrqDispatch, intid, 0, trap_.pc, id_);
-        exit_.emplace<ExternalInterrupt>(ExternalInterrupt{intid});
+        trace_event(trace::Kind::kIrqDispatch, irq_, 0, trap_.pc, id_);
+        exit_.emplace<ExternalInterrupt>(ExternalInterrupt{irq_});
         return;
       }
       case kLower32Sync:
@@ -233,6 +250,24 @@ class Aarch64VCpu {
         return;
       default: exit_.emplace<Unhandled>(Unhandled{trap_.esr, 0, "SError from the guest"}); return;
     }
+  }
+
+  static constexpr bool is_irq_vector(std::uint64_t vector) {
+    return vector == kLower64Irq || vector == kLower64Fiq || vector == kLower32Irq ||
+           vector == kLower32Fiq;
+  }
+
+  // The turn tick fired while the guest ran: end the interrupt, start the next period (or
+  // stop, if this vCPU is alone now), and give the rest of the CPU's turn away.
+  [[gnu::noinline]] void take_turn_tick() {
+    H::irq_priority_drop(gic::kHypervisorTimerPpi);
+    H::irq_deactivate(gic::kHypervisorTimerPpi);
+    if (share_cpu_) {
+      turn_tick::arm();
+    } else {
+      stop_turn_tick();
+    }
+    turn_tick::yield_turn();
   }
 
   static InjectedException injection_for(std::uint64_t raw_esr) {
@@ -278,6 +313,9 @@ class Aarch64VCpu {
   El1Context el1_;
   FpContext fp_{};
   bool loaded_ = false;
+  bool share_cpu_ = false;   // another vCPU is on: run the turn tick
+  bool tick_armed_ = false;  // the turn tick is running on this CPU
+  std::size_t irq_ = 0;      // the INTID of the last IRQ exit (H::irq_fetch())
   GuestTrap trap_{};
   VmExit exit_{};
   std::array<std::uint64_t, std::variant_size_v<VmExit>> exit_counts_{};

@@ -129,6 +129,7 @@ class Vm {
         HardwareListRegisters<H> lrs{id, vcpu.frame().elr};
         irqs.deliver(lrs, vgic_, id);
       }
+      vcpu.share_cpu_time(sharing_);
       guard.unlock();
       const VmExit& exit = vcpu.run();
       guard.lock();
@@ -179,6 +180,7 @@ class Vm {
       case abi::ExitKind::kCpuUp: outcome = cpu_up(*std::get_if<CpuUp>(&exit), id); break;
       case abi::ExitKind::kCpuDown:
         power_.cpu_off(id);
+        sharing_ = vcpus_not_off() > 1;
         outcome.what = power_.any_on() ? Outcome::kCpuOffWaits : Outcome::kLastVcpuOff;
         break;
       case abi::ExitKind::kSystemDown: report(exit, id, {Outcome::kPoweredOff}); end_run();
@@ -196,6 +198,13 @@ class Vm {
       default: return;
     }
     report(exit, id, outcome);
+  }
+
+  // How many vCPUs are on or being switched on.
+  std::uint32_t vcpus_not_off() const {
+    std::uint32_t n = 0;
+    for (std::uint32_t t = 0; t < config_.vcpu_count; ++t) n += power_.state(t) != PowerState::kOff;
+    return n;
   }
 
   // ---- power --------------------------------------------------------------------------------
@@ -373,6 +382,7 @@ class Vm {
   vgic::VirtualGic vgic_;
   devices::TestDevice test_device_;
   MmioBus mmio_bus_;
+  bool sharing_ = false;  // more than one vCPU is not off: each runs the turn tick
   std::array<std::uint32_t, std::variant_size_v<VmExit>> exits_seen_{};
 };
 

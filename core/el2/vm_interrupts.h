@@ -61,6 +61,8 @@ ExitOutcome Vm<H>::halt(const Halt& halt, std::uint32_t id, SpinLockGuard& guard
     case HaltAction::kSleep: break;
   }
   CpuLocal& cpu = this_cpu();
+  // Asleep in WFI the CPU gives its turn away by itself; the tick would only wake it.
+  vcpus_[id].stop_turn_tick();
   guard.unlock();
   // WFI with IRQs still masked (it wakes on a pending interrupt all the same), then open a
   // window to take it. Unmasking first would lose an IRQ that arrives just before the WFI:

@@ -32,6 +32,7 @@ ExitOutcome Vm<H>::cpu_up(const CpuUp& up, std::uint32_t id) {
     status = power_.cpu_on(up.target_mpidr, {up.entry_point, up.context_id}, &target);
     switch (status) {
       case psci::Status::kSuccess:
+        sharing_ = true;
         outcome = {Outcome::kCpuOnStarted, target};
         H::send_kick(target);
         break;
@@ -46,6 +47,7 @@ ExitOutcome Vm<H>::cpu_up(const CpuUp& up, std::uint32_t id) {
 
 template <VCpuHal H>
 void Vm<H>::power_down(std::uint32_t id) {
+  vcpus_[id].stop_turn_tick();
   HardwareListRegisters<H> lrs{id, vcpus_[id].exit_pc()};
   irqs_[id].clear(lrs);
   asm volatile("msr cntv_ctl_el0, xzr; isb");

@@ -24,6 +24,8 @@ inline constexpr std::uint32_t kSpurious = 1023;
 inline constexpr std::uint32_t kMaintenancePpi = 25;
 /// PPI of the EL1 virtual timer (CNTV): the guest's timer.
 inline constexpr std::uint32_t kVirtualTimerPpi = 27;
+/// PPI of the EL2 physical timer (CNTHP): the hypervisor's own turn tick (see turn_tick.h).
+inline constexpr std::uint32_t kHypervisorTimerPpi = 26;
 /// PPI of the EL1 physical timer (CNTP).
 inline constexpr std::uint32_t kPhysicalTimerPpi = 30;
 /// The physical SGI one CPU of the hypervisor sends another to make it look at its vCPU again:
