@@ -59,7 +59,7 @@ def gicv3_timer(t):
     timer_test(t, 3, "TODO(01.1)")
 
 
-@test(10, "01.4-concept-error", timeout=60)
+@test(10, "01.4-concept-error", timeout=120)
 def concept_error(t):
     """A HAL made of yours minus one member must fail to build with the concept error that
     names the missing member — once without irq_fetch(), once without irq_handler()."""

@@ -62,6 +62,12 @@ class Builder:
             raise GraderError(f"no configured build in {target}: run `make` first")
         return target
 
+    def prebuild(self, timeout: float) -> bool:
+        """Builds the image before the first test, so that no test's timeout pays for it."""
+        if self.result is None:
+            self.result = self._build(timeout)
+        return self.result[0]
+
     def image(self, timeout: float) -> Path:
         """The image's path; raises Fail with the trimmed compiler error if it does not build."""
         if self.result is None:
@@ -86,10 +92,10 @@ class Builder:
                 done = subprocess.run(cmd, stdout=subprocess.PIPE, stderr=subprocess.STDOUT,
                                       text=True, errors="replace", timeout=timeout)
             except subprocess.TimeoutExpired:
-                return False, f"the build took longer than {timeout:g} s"
+                return False, f"the build timed out after {timeout:.0f} s"
         return done.returncode == 0, done.stdout
 
-    def compile_command(self, source: Path) -> list[str]:
+    def compile_command(self, source: Path) -> tuple[list[str], str]:
         """How the lab's image compiles `source` (from compile_commands.json), as an argv."""
         database = self.target_dir() / "compile_commands.json"
         try:
@@ -125,5 +131,5 @@ class Builder:
             done = subprocess.run(out, cwd=directory, stdout=subprocess.PIPE, stderr=subprocess.STDOUT,
                                   text=True, errors="replace", timeout=timeout)
         except subprocess.TimeoutExpired:
-            return False, f"the compiler took longer than {timeout:g} s"
+            return False, f"the compiler timed out after {timeout:.0f} s"
         return done.returncode == 0, done.stdout

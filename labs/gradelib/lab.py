@@ -19,7 +19,9 @@ class Lab:
         self.name = self.dir.name
         self.solution = False                       # set by the command line (--solution)
         self.build_dir = ROOT / "build"             # set by the command line (--build-dir)
-        self.out_dir = self.dir / "out"
+        # EL2LAB_GRADE_OUT_DIR moves the run logs (a test grading the tree side by side).
+        out = os.environ.get("EL2LAB_GRADE_OUT_DIR")
+        self.out_dir = Path(out) / self.name if out else self.dir / "out"
 
     # ---- the files the student writes -----------------------------------------------------
     def student_file(self, name: str) -> Path:

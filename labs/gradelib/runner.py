@@ -12,7 +12,9 @@ from .build import Builder
 from .context import Context
 from .failures import Fail, GraderError, TimedOut
 from .lab import Lab
-from .registry import Test
+from .registry import Test, timeout_scale
+
+BUILD_TIMEOUT = 900.0
 
 
 @dataclass
@@ -57,7 +59,7 @@ def run_one(lab: Lab, builder: Builder, test: Test) -> Result:
     worker = threading.Thread(target=body, daemon=True)
     worker.start()
     # Runs inside the test stop at its own deadline; this catches a test that hangs elsewhere.
-    worker.join(test.timeout + 15)
+    worker.join(test.timeout + 5)
     seconds = time.monotonic() - start
     if worker.is_alive():
         outcome = {"fail": TimedOut(test.timeout, t.last_lines, "the test")}
@@ -70,9 +72,8 @@ def run_one(lab: Lab, builder: Builder, test: Test) -> Result:
     output = "\n".join(t.log)
     if points < test.points:
         lab.out_dir.mkdir(parents=True, exist_ok=True)
-        log.write_text(output + "\n" if output else "(this test printed nothing)\n")
-        if t.log:
-            message += f"\n  (the run's output is in {lab.rel(log)})"
+        log.write_text((output + "\n" if output else "(this test ran nothing)\n") + message + "\n")
+        message += f"\n  (the run's output is in {lab.rel(log)})"
     else:
         log.unlink(missing_ok=True)
     return Result(test.name, points, test.points, message, output, test.hidden, seconds)
@@ -115,6 +116,19 @@ def _fmt(value: float) -> str:
 
 def run_tests(lab: Lab, tests: list[Test], printer: Printer) -> list[Result]:
     builder = Builder(lab)
+    # The build has its own budget (a cold build on a slow VM takes minutes); tests then only
+    # pay for what they run. A failed build is reported by each test that needs the image.
+    started = time.monotonic()
+    if printer.tty:
+        printer.stream.write(f"building {lab.hypervisor_target()} ...\r")
+        printer.stream.flush()
+    try:
+        built = builder.prebuild(BUILD_TIMEOUT * max(1.0, timeout_scale()))
+        printer.stream.write(("\033[2K" if printer.tty else "") +
+                             f"build of {lab.hypervisor_target()}: {'ok' if built else 'FAILED'} "
+                             f"({time.monotonic() - started:.1f}s)\n")
+    except GraderError as e:
+        printer.stream.write(f"the grader cannot build the lab: {e}\n")
     results = []
     for index, test in enumerate(tests, 1):
         printer.starting(index, len(tests), test)
