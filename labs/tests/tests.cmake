@@ -30,3 +30,14 @@ set_tests_properties(labs.gradelib PROPERTIES LABELS labs TIMEOUT 120)
 add_test(NAME labs.handout_and_autograder
   COMMAND ${Python3_EXECUTABLE} ${lab_tests}/test_handout.py --build-dir ${CMAKE_BINARY_DIR})
 set_tests_properties(labs.handout_and_autograder PROPERTIES LABELS labs TIMEOUT 900)
+
+# Each guide's GDB walkthrough, against a live session, so the guide cannot go stale.
+foreach(config IN LISTS lab_configs)
+  file(READ ${config} json)
+  string(JSON number GET ${json} number)
+  add_test(NAME labs.${number}.walkthrough
+    COMMAND ${Python3_EXECUTABLE} ${lab_tests}/test_walkthrough.py --lab ${number}
+            --build-dir ${CMAKE_BINARY_DIR})
+  set_tests_properties(labs.${number}.walkthrough PROPERTIES LABELS labs TIMEOUT 180
+                       FIXTURES_REQUIRED lab_images)
+endforeach()
