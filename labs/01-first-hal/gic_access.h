@@ -14,9 +14,13 @@
 namespace el2lab::labs::gic_access {
 
 /// True when the board's GIC is a GICv3 (system-register CPU interface).
-inline bool is_gicv3() { return gic::version() == GicVersion::kV3; }
+inline bool is_gicv3() {
+  return gic::version() == GicVersion::kV3;
+}
 /// True when the board's GIC is a GICv2 (memory-mapped CPU interface).
-inline bool is_gicv2() { return gic::version() == GicVersion::kV2; }
+inline bool is_gicv2() {
+  return gic::version() == GicVersion::kV2;
+}
 
 /// Physical (= hypervisor, the EL2 MMU is off) address of the GICv2 CPU interface, GICC.
 /// QEMU's virt board places it at a fixed address (hw/arm/virt.c, VIRT_GIC_CPU); the
