@@ -186,9 +186,10 @@ def cmd_autograder(args) -> int:
     dest.mkdir(parents=True, exist_ok=True)
     for lab in labs:
         number = config(lab)["number"]
+        # Gradescope unpacks the zip into /autograder/source and runs setup.sh from there:
+        # the tree sits at the zip's root, with setup.sh and run_autograder beside it.
         stage = dest / f"autograder-{number}"
-        source = stage / "source"
-        copy_tree(source, keep_hidden=True)
+        copy_tree(stage, keep_hidden=True)
         template = ROOT / "labs" / "autograder"
         for name in ("setup.sh", "run_autograder"):
             text = (template / name).read_text().replace("@LAB@", number)
