@@ -52,18 +52,22 @@ run: build
 test: build
 	@cd $(BUILD) && ctest --output-on-failure -j $(JOBS)
 
-debug: build
+# Quiet: the build's output goes to $(BUILD)/debug-build.log and is shown only if it fails.
+# With LAB=NN the lab's image (built by tools/el2lab_lab.py) replaces the reference one.
+debug: configure
+	@cmake --build $(BUILD) -j $(JOBS) -- --no-print-directory > $(BUILD)/debug-build.log 2>&1 \
+	  || { tail -n 40 $(BUILD)/debug-build.log; echo "make debug: the build failed (full log: $(BUILD)/debug-build.log)"; exit 1; }
 ifneq ($(LAB),)
-	@$(LABTOOL) debug $(LAB) --gic $(GIC) --smp $(SMP)
+	@$(PYTHON) tools/foreground.py $(LABTOOL) debug $(LAB) --gic $(GIC) --smp $(SMP)
 else
-	@$(RUN) --gdb-socket $(GDB_SOCKET) $(if $(GUEST),$(GUEST),$$(head -n1 $(BUILD)/default-guests.txt))
+	@$(PYTHON) tools/foreground.py $(RUN) --gdb-socket $(GDB_SOCKET) $(if $(GUEST),$(GUEST),$$(head -n1 $(BUILD)/default-guests.txt))
 endif
 
 gdb: setup
 ifneq ($(LAB),)
-	@$(LABTOOL) gdb $(LAB)
+	@$(PYTHON) tools/foreground.py $(LABTOOL) gdb $(LAB)
 else
-	@EL2LAB_BUILD=$(BUILD) gdb-multiarch -q -x gdb/el2lab_gdb.py
+	@EL2LAB_BUILD=$(BUILD) $(PYTHON) tools/foreground.py gdb-multiarch -q -x gdb/el2lab_gdb.py
 endif
 
 lint: build

@@ -117,7 +117,7 @@ def qemu_command(args: argparse.Namespace, guest: Path | None) -> list[str]:
         # when GDB single-steps one CPU (to step over a breakpoint) while another sleeps in
         # WFI, which is where el2lab parks a CPU without a running vCPU: with a debugger
         # attached, idle time passes in real time instead (sleep=on).
-        sleep = "on" if args.gdb_socket else "off"
+        sleep = args.icount_sleep or ("on" if args.gdb_socket else "off")
         cmd += ["-icount", f"shift=0,sleep={sleep}"]
     if args.gdb_socket:
         cmd += ["-S", "-chardev", f"socket,path={args.gdb_socket},server=on,wait=off,id=gdb0",
@@ -164,8 +164,15 @@ def run_qemu(cmd: list[str], timeout: float | None, echo, style: Style) -> Run:
         reader.join(timeout=2)
         return Run("timeout", None, lines, time.monotonic() - start)
     except KeyboardInterrupt:
+        # Ctrl-C: end QEMU cleanly (SIGTERM lets it close its sockets), ignoring a second
+        # Ctrl-C meanwhile so that no traceback interrupts the clean-up; main() says so.
+        signal.signal(signal.SIGINT, signal.SIG_IGN)
         os.killpg(proc.pid, signal.SIGTERM)
-        proc.wait()
+        try:
+            proc.wait(timeout=5)
+        except subprocess.TimeoutExpired:
+            os.killpg(proc.pid, signal.SIGKILL)
+            proc.wait()
         raise
     reader.join(timeout=5)
     panicked = any("PANIC" in line and line.startswith("[el2lab]") for line in lines)
@@ -243,6 +250,9 @@ def parse_args(argv: list[str]) -> argparse.Namespace:
     p.add_argument("--append", default="", help="hypervisor bootargs (QEMU -append)")
     p.add_argument("--timeout", type=float, default=30.0, help="seconds before a run counts as hung")
     p.add_argument("--icount", action="store_true", help="deterministic: one instruction per ns")
+    p.add_argument("--icount-sleep", choices=["on", "off"],
+                   help="with --icount: whether idle time passes in real time (default: off, "
+                        "on with --gdb-socket)")
     p.add_argument("--gdb-socket", help="wait for GDB on this unix socket (no timeout)")
     p.add_argument("--print-command", action="store_true", help="show the QEMU command line")
     p.add_argument("--expect-status", choices=["ok", "panic", "timeout", "error"],
@@ -250,6 +260,8 @@ def parse_args(argv: list[str]) -> argparse.Namespace:
     p.add_argument("--expect", action="append", default=[], help="test mode: a line must match")
     p.add_argument("--reject", action="append", default=[], help="test mode: no line may match")
     args = p.parse_args(argv)
+    if args.icount_sleep and not args.icount:
+        p.error("--icount-sleep needs --icount")
     if args.build_dir is None and args.hypervisor_image is None and (
             args.hypervisor != BARE or args.default_guests):
         p.error("--build-dir is required (except for --hypervisor none with named guests)")
@@ -320,5 +332,17 @@ def main(argv: list[str]) -> int:
     return 0 if all(verdict == "PASS" for _, verdict in results) else 1
 
 
+def interruptible_main(argv: list[str]) -> int:
+    """main(), with Ctrl-C ending the run in one line instead of a Python traceback. Under
+    `make debug` (--gdb-socket) Ctrl-C is how a session ends: exit status 0, so make adds no
+    error line; elsewhere 130, as for any interrupted command."""
+    try:
+        return main(argv)
+    except KeyboardInterrupt:
+        signal.signal(signal.SIGINT, signal.SIG_IGN)
+        print("\nel2lab-run: interrupted (Ctrl-C); QEMU was stopped", flush=True)
+        return 0 if "--gdb-socket" in argv else 130
+
+
 if __name__ == "__main__":
-    sys.exit(main(sys.argv[1:]))
+    sys.exit(interruptible_main(sys.argv[1:]))

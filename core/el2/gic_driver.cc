@@ -32,7 +32,8 @@ constexpr std::uint32_t kWakerProcessorSleep = 1u << 1, kWakerChildrenAsleep = 1
 constexpr std::uint32_t kTyperLast = 1u << 4;
 // GICv2 CPU interface and hypervisor interface.
 constexpr std::uint64_t kGiccPmr = 0x4, kGiccIar = 0xc, kGiccEoir = 0x10, kGiccDir = 0x1000;
-constexpr std::uint64_t kGichHcr = 0x0, kGichVtr = 0x4, kGichElrsr0 = 0x30, kGichLr0 = 0x100;
+constexpr std::uint64_t kGichHcr = 0x0, kGichVtr = 0x4, kGichEisr0 = 0x20, kGichElrsr0 = 0x30,
+                        kGichLr0 = 0x100;
 constexpr std::uint8_t kHypervisorPriority = 0xa0;
 
 #define EL2LAB_MRS(reg)                       \
@@ -229,9 +230,14 @@ void write_list_register(unsigned n, const ListEntry& entry) {
 
 std::uint32_t empty_list_registers() {
   const std::uint32_t all = lr_count >= 32 ? ~0u : (1u << lr_count) - 1;
-  if (gic_version == GicVersion::kV3)
-    return static_cast<std::uint32_t>(EL2LAB_MRS(ich_elrsr_el2)) & all;
-  if (gic_version == GicVersion::kV2) return mmio32(gich + kGichElrsr0) & all;
+  // ELRSR alone is not enough: an entry asking for an EOI maintenance interrupt does not count
+  // as empty there even once the guest has finished it; EISR names those.
+  if (gic_version == GicVersion::kV3) {
+    return static_cast<std::uint32_t>(EL2LAB_MRS(ich_elrsr_el2) | EL2LAB_MRS(ich_eisr_el2)) & all;
+  }
+  if (gic_version == GicVersion::kV2) {
+    return (mmio32(gich + kGichElrsr0) | mmio32(gich + kGichEisr0)) & all;
+  }
   return 0;
 }
 

@@ -60,8 +60,9 @@ ListEntry read_list_register(unsigned n);
 void write_list_register(unsigned n, const ListEntry& entry);
 
 /// \ingroup gic
-/// \brief A bit per list register that is empty (ICH_ELRSR_EL2 / GICH_ELRSR0): free for a new
-/// interrupt, or finished by the guest.
+/// \brief A bit per list register that holds nothing live: empty (ICH_ELRSR_EL2 /
+/// GICH_ELRSR0), or finished by the guest with an EOI maintenance request (ICH_EISR_EL2 /
+/// GICH_EISR0).
 std::uint32_t empty_list_registers();
 
 /// \ingroup gic

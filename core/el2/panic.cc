@@ -8,12 +8,10 @@
 #include "core/el2/sysreg.h"
 #include "core/portable/esr.h"
 #include "core/portable/registers.h"
+#include "core/portable/vm_exit.h"
 
 namespace el2lab {
 namespace {
-
-// What each physical CPU's run loop is handling (CPUs run their vCPUs' exits in parallel).
-ExitInProgress exit_in_progress[board::kMaxCpus];
 
 // The calling CPU's index; 0 before hardware_enable() has pointed TPIDR_EL2 at its block.
 std::uint32_t cpu_index() {
@@ -21,6 +19,13 @@ std::uint32_t cpu_index() {
   asm volatile("mrs %0, tpidr_el2" : "=r"(block));
   const std::uint32_t index = block == 0 ? 0 : reinterpret_cast<const CpuLocal*>(block)->index;
   return index < board::kMaxCpus ? index : 0;
+}
+
+// The exit the calling CPU's run loop was handling, if any (none before TPIDR_EL2 is set).
+const GuestTrap* exit_in_progress() {
+  std::uint64_t block;
+  asm volatile("mrs %0, tpidr_el2" : "=r"(block));
+  return block == 0 ? nullptr : reinterpret_cast<const CpuLocal*>(block)->exit_in_progress;
 }
 
 std::string_view mode_name(const reg::Spsr& spsr) {
@@ -82,10 +87,6 @@ void report_syndrome(std::uint64_t raw) {
 
 }  // namespace
 
-void set_exit_in_progress(const ExitInProgress& exit) {
-  exit_in_progress[cpu_index()] = exit;
-}
-
 void panic_on_exception(std::uint64_t vector, const TrapFrame& frame) {
   guest_console_flush();  // what the guest printed last comes before the report
   const auto entry = static_cast<esr::VectorEntry>(vector & 0xf);
@@ -106,12 +107,12 @@ void panic_on_exception(std::uint64_t vector, const TrapFrame& frame) {
   log("  ELR_EL2   ", fmt::Reg(frame.elr));
   log("  SPSR_EL2  ", fmt::Reg(frame.spsr), "  (", mode_name(spsr), ", ",
       masked_interrupts(spsr).view(), ")");
-  const ExitInProgress& exit = exit_in_progress[cpu_index()];
-  if (exit.what.empty()) {
+  const GuestTrap* exit = exit_in_progress();
+  if (exit == nullptr) {
     log("  exit in progress: none (the hypervisor was running its own code)");
   } else {
-    log("  exit in progress: ", exit.what, " from guest PC ", fmt::Hex{exit.guest_pc},
-        ", guest ESR ", fmt::Hex{exit.esr});
+    log("  exit in progress: ", exit_kind_name(exit->kind), " from guest PC ", fmt::Hex{exit->pc},
+        ", guest ESR ", fmt::Hex{exit->esr});
   }
   end_run_with_failure();
 }

@@ -10,16 +10,11 @@
 namespace el2lab {
 
 /// \ingroup exception_path
-/// \brief What the run loop is doing, so a panic can say which guest exit it was handling.
-struct ExitInProgress {
-  std::string_view what;       ///< e.g. "HVC"; empty when no exit is being handled.
-  std::uint64_t esr = 0;       ///< The guest's syndrome.
-  std::uint64_t guest_pc = 0;  ///< The guest's ELR_EL2.
-};
-
-/// \ingroup exception_path
-/// \brief Records the exit being handled (or clears it with an empty \p exit.what).
-void set_exit_in_progress(const ExitInProgress& exit);
+/// \brief Records which guest exit the calling CPU's run loop is handling (null: none), so a
+/// panic can name it. One store: it runs on every exit.
+inline void set_exit_in_progress(const GuestTrap* trap) {
+  this_cpu().exit_in_progress = trap;
+}
 
 /// \ingroup exception_path
 /// \brief Reports an exception the hypervisor did not expect at EL2 and ends the run.

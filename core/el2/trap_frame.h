@@ -44,6 +44,16 @@ static_assert(offsetof(TrapFrame, sp_el0) == EL2LAB_TF_SP_EL0);
 static_assert(offsetof(TrapFrame, elr) == EL2LAB_TF_ELR);
 static_assert(offsetof(TrapFrame, spsr) == EL2LAB_TF_SPSR);
 
+/// \brief What the hardware said about a vCPU's last exit, captured as it came back to EL2.
+struct GuestTrap {
+  std::uint64_t esr = 0;     ///< ESR_EL2 (stale on an IRQ exit: not decoded there).
+  std::uint64_t far = 0;     ///< FAR_EL2.
+  std::uint64_t hpfar = 0;   ///< HPFAR_EL2.
+  std::uint64_t pc = 0;      ///< ELR_EL2 as the trap left it: the guest PC of the exit.
+  std::uint64_t vector = 0;  ///< Which of the 16 vectors fired (8–15 from the guest).
+  std::uint32_t kind = 0;    ///< The decoded exit's kind (abi::ExitKind), once decoded.
+};
+
 /// \brief The per-CPU block reached through TPIDR_EL2 (the assembly uses host_sp only).
 struct CpuLocal {
   std::uint64_t host_sp = 0;  ///< The hypervisor's SP while this CPU runs a guest.
@@ -52,6 +62,8 @@ struct CpuLocal {
   /// Interrupts acknowledged at EL2 (by H::irq_handler) that the run loop has not handled.
   std::uint32_t irq_queue[8] = {};
   std::uint32_t irq_queue_length = 0;  ///< Entries used in irq_queue.
+  /// The exit this CPU's run loop is handling (for the panic report); null between exits.
+  const GuestTrap* exit_in_progress = nullptr;
 
   /// Queues an acknowledged interrupt for the run loop; false if the queue is full.
   bool queue_irq(std::uint32_t intid) {

@@ -78,23 +78,29 @@ class Aarch64VCpu {
     frame_.x[0] = setup.x0;
   }
 
-  /// Enters the guest and runs it until it exits; returns the decoded reason. Exits the vCPU
-  /// can answer by itself (an unmodelled trap becomes an exception in the guest) are answered
-  /// before returning; the caller handles the rest and calls run() again.
-  [[gnu::noinline]] VmExit run() {
+  /// Enters the guest and runs it until it exits; returns the decoded reason, which stays
+  /// valid (and is only ever written in place, never copied) until the next run(). Exits the
+  /// vCPU can answer by itself (an unmodelled trap becomes an exception in the guest) are
+  /// answered before returning; the caller handles the rest and calls run() again.
+  [[gnu::noinline]] const VmExit& run() {
     if (!loaded_) load();
     // Never ERET into anything but EL1/EL0: with a corrupted SPSR the guest would run at EL2.
     if (auto failure = check_guest_entry(frame_.spsr)) {
-      ++exit_counts_[static_cast<std::size_t>(abi::ExitKind::kFailEntry)];
-      return *failure;
+      exit_.emplace<FailEntry>(*failure);
+      trap_.kind = static_cast<std::uint32_t>(exit_.index());
+      ++exit_counts_[exit_.index()];
+      return exit_;
     }
-    const std::uint64_t vector = el2lab_enter_guest(&frame_);
-    trap_ = Trap{sysreg::esr_el2::read(), sysreg::far_el2::read(), sysreg::hpfar_el2::read(),
-                 frame_.elr, vector};
-    VmExit exit = decode_exit();
-    ++exit_counts_[exit.index()];
-    record(exit);
-    return exit;
+    trap_.vector = el2lab_enter_guest(&frame_);
+    trap_.esr = sysreg::esr_el2::read();
+    trap_.far = sysreg::far_el2::read();
+    trap_.hpfar = sysreg::hpfar_el2::read();
+    trap_.pc = frame_.elr;
+    decode_exit();
+    trap_.kind = static_cast<std::uint32_t>(exit_.index());
+    ++exit_counts_[exit_.index()];
+    record();
+    return exit_;
   }
 
   /// (Re)starts the vCPU at \p entry with x0 = \p x0, as PSCI CPU_ON does: registers zeroed,
@@ -157,21 +163,21 @@ class Aarch64VCpu {
   std::uint64_t exit_pc() const { return trap_.pc; }
   /// ESR_EL2 of the last exit.
   std::uint64_t exit_esr() const { return trap_.esr; }
+  /// What the hardware said about the last exit (for the panic report and GDB).
+  const GuestTrap& last_trap() const { return trap_; }
   /// How many exits of \p kind this vCPU has taken.
   std::uint64_t exit_count(abi::ExitKind kind) const {
     const auto i = static_cast<std::size_t>(kind);
     return i < exit_counts_.size() ? exit_counts_[i] : 0;
   }
+  /// Every exit count, indexed by abi::ExitKind.
+  std::span<const std::uint64_t> exit_counts() const { return exit_counts_; }
   /// The HAL's name, for logs.
   static constexpr std::string_view hal_name() { return H::name(); }
 
  private:
   static constexpr std::uint64_t kLower64Sync = 8, kLower64Irq = 9, kLower64Fiq = 10;
   static constexpr std::uint64_t kLower32Sync = 12, kLower32Irq = 13, kLower32Fiq = 14;
-
-  struct Trap {
-    std::uint64_t esr = 0, far = 0, hpfar = 0, pc = 0, vector = 0;
-  };
 
   // First run on this CPU: give the guest its EL1 and FP state, stage-2 tables and identity.
   void load() {
@@ -186,17 +192,20 @@ class Aarch64VCpu {
     record_event(trace::Kind::kGuestEntry, frame_.elr);
   }
 
-  VmExit decode_exit() {
+  // Decodes the trap in trap_ into exit_, in place.
+  [[gnu::always_inline]] void decode_exit() {
     switch (trap_.vector) {
       case kLower64Sync: {
-        const DecodedExit decoded = decode_sync_exit(SyncTrap{
-            trap_.esr, trap_.far, trap_.hpfar, std::span<const std::uint64_t, 31>(frame_.x)});
-        if (const auto* unhandled = std::get_if<Unhandled>(&decoded.exit)) {
+        const std::uint64_t advance =
+            decode_sync_exit(SyncTrap{trap_.esr, trap_.far, trap_.hpfar,
+                                      std::span<const std::uint64_t, 31>(frame_.x)},
+                             exit_);
+        if (const auto* unhandled = std::get_if<Unhandled>(&exit_)) {
           inject(injection_for(unhandled->esr));
         } else {
-          frame_.elr += decoded.pc_advance;
+          frame_.elr += advance;
         }
-        return decoded.exit;
+        return;
       }
       case kLower64Irq:
       case kLower64Fiq:
@@ -206,14 +215,17 @@ class Aarch64VCpu {
         trace_event(trace::Kind::kIrqEntry, trap_.vector, 0, trap_.pc, id_);
         const std::size_t intid = H::irq_fetch();
         trace_event(trace::Kind::kIrqDispatch, intid, 0, trap_.pc, id_);
-        return ExternalInterrupt{intid};
+        exit_.emplace<ExternalInterrupt>(intid);
+        return;
       }
       case kLower32Sync:
         // An AArch32 EL0 process of the guest trapped (an abort on a non-RAM address);
         // el2lab emulates AArch64 accesses only.
         inject(injection_for(trap_.esr));
-        return Unhandled{trap_.esr, fault_ipa(trap_.hpfar, trap_.far), "trap from AArch32 EL0"};
-      default: return Unhandled{trap_.esr, 0, "SError from the guest"};
+        exit_.emplace<Unhandled>(trap_.esr, fault_ipa(trap_.hpfar, trap_.far),
+                                 "trap from AArch32 EL0");
+        return;
+      default: exit_.emplace<Unhandled>(trap_.esr, 0, "SError from the guest"); return;
     }
   }
 
@@ -225,17 +237,24 @@ class Aarch64VCpu {
     }
   }
 
-  void record(const VmExit& exit) {
+  // The exit's trace record: its kind, ESR and main argument (the address, function, key or
+  // INTID the GDB package and graders show).
+  [[gnu::always_inline]] void record() {
     std::uint64_t address = 0;
-    if (const auto* r = std::get_if<MmioRead>(&exit)) address = r->address;
-    if (const auto* w = std::get_if<MmioWrite>(&exit)) address = w->address;
-    if (const auto* c = std::get_if<Hypercall>(&exit)) address = c->function;
-    if (const auto* s = std::get_if<SysRegRead>(&exit)) address = s->key;
-    if (const auto* s = std::get_if<SysRegWrite>(&exit)) address = s->key;
-    if (const auto* i = std::get_if<ExternalInterrupt>(&exit)) address = i->vector;
-    if (const auto* u = std::get_if<Unhandled>(&exit)) address = u->address;
+    switch (static_cast<abi::ExitKind>(exit_.index())) {
+      case abi::ExitKind::kHypercall: address = std::get<Hypercall>(exit_).function; break;
+      case abi::ExitKind::kMmioRead: address = std::get<MmioRead>(exit_).address; break;
+      case abi::ExitKind::kMmioWrite: address = std::get<MmioWrite>(exit_).address; break;
+      case abi::ExitKind::kSysRegRead: address = std::get<SysRegRead>(exit_).key; break;
+      case abi::ExitKind::kSysRegWrite: address = std::get<SysRegWrite>(exit_).key; break;
+      case abi::ExitKind::kExternalInterrupt:
+        address = std::get<ExternalInterrupt>(exit_).vector;
+        break;
+      case abi::ExitKind::kUnhandled: address = std::get<Unhandled>(exit_).address; break;
+      default: break;
+    }
     el2lab_trace.push({0, instruction_counter(), trap_.esr, address, trap_.pc,
-                       static_cast<std::uint16_t>(exit.index()),
+                       static_cast<std::uint16_t>(exit_.index()),
                        static_cast<std::uint16_t>(this_cpu().index), id_});
   }
 
@@ -253,7 +272,8 @@ class Aarch64VCpu {
   El1Context el1_;
   FpContext fp_{};
   bool loaded_ = false;
-  Trap trap_{};
+  GuestTrap trap_{};
+  VmExit exit_{};
   std::array<std::uint64_t, std::variant_size_v<VmExit>> exit_counts_{};
 };
 

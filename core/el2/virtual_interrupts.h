@@ -24,6 +24,8 @@ struct HardwareListRegisters {
   static unsigned count() { return H::list_register_count(); }
   /// Reads list register \p n.
   static gic::ListEntry read(unsigned n) { return H::read_list_register(n); }
+  /// The empty list registers, a bit each (no list register is read).
+  static std::uint32_t empty() { return H::empty_list_registers(); }
   /// Writes list register \p n.
   static void write(unsigned n, const gic::ListEntry& entry) { H::write_list_register(n, entry); }
   /// Deactivates physical interrupt \p intid.

@@ -27,10 +27,13 @@
 #include "core/el2/sysreg_emulation.h"
 #include "core/el2/vcpu.h"
 #include "core/el2/virtual_interrupts.h"
+#include "core/portable/calls.h"
 #include "core/portable/devices/pl011_emulation.h"
 #include "core/portable/devices/test_device.h"
+#include "core/portable/exit_outcome.h"
 #include "core/portable/gic.h"
 #include "core/portable/guest_abi.h"
+#include "core/portable/mmio_bus.h"
 #include "core/portable/psci.h"
 #include "core/portable/sgi_routing.h"
 #include "core/portable/vcpu_power.h"
@@ -58,15 +61,6 @@ struct VmConfig {
   std::uint32_t exits_logged = 12;        ///< Exits of each kind printed before only counting.
 };
 
-/// \cond INTERNAL
-template <typename... F>
-struct Overloaded : F... {
-  using F::operator()...;
-};
-template <typename... F>
-Overloaded(F...) -> Overloaded<F...>;
-/// \endcond
-
 /// \brief A VM: its vCPUs, their power states and virtual interrupts, its emulated devices,
 /// and the run loop each physical CPU runs for its vCPU.
 template <VCpuHal H>
@@ -85,6 +79,14 @@ class Vm {
         uart_(guest_console_put),
         vgic_(config_.gic, config_.vcpu_count) {
     power_.cpu_on(power_.mpidr(0), boot);
+    // The guest's MMIO bus, written once: every MMIO exit is looked up here.
+    mmio_bus_.add(config_.uart_ipa, kUartSize, MmioDevice::kUart);
+    mmio_bus_.add(config_.gicd_ipa, kDistributorSize, MmioDevice::kDistributor);
+    if (config_.gicr_ipa != 0) {
+      mmio_bus_.add(config_.gicr_ipa, vgic::VirtualGic::kRedistributorStride * config_.vcpu_count,
+                    MmioDevice::kRedistributors);
+    }
+    mmio_bus_.add(abi::test_device::kBase, abi::test_device::kSize, MmioDevice::kTestDevice);
   }
   Vm(const Vm&) = delete;
   Vm& operator=(const Vm&) = delete;
@@ -112,81 +114,86 @@ class Vm {
  private:
   // ---- the loop -----------------------------------------------------------------------------
 
-  // Runs vCPU `id` on this physical CPU until the guest switches it off.
+  // Runs vCPU `id` on this physical CPU until the guest switches it off. The exit path: enter
+  // (with any queued virtual interrupts in list registers), decode, free the list registers
+  // the guest finished, act on the exit, and go round again.
   void run(std::uint32_t id) {
     Aarch64VCpu<H>& vcpu = vcpus_[id];
+    vgic::VirtualInterrupts& irqs = irqs_[id];
+    CpuLocal& cpu = this_cpu();
     SpinLockGuard guard(lock_);
     for (;;) {
-      HardwareListRegisters<H> entering{id, vcpu.frame().elr};
-      irqs_[id].deliver(entering, vgic_, id);
+      if (irqs.pending() != 0) {
+        HardwareListRegisters<H> lrs{id, vcpu.frame().elr};
+        irqs.deliver(lrs, vgic_, id);
+      }
       guard.unlock();
-      const VmExit exit = vcpu.run();
+      const VmExit& exit = vcpu.run();
       guard.lock();
-      HardwareListRegisters<H> exited{id, vcpu.exit_pc()};
-      irqs_[id].reap(exited);
-      set_exit_in_progress({exit_name(exit), vcpu.exit_esr(), vcpu.exit_pc()});
+      if (irqs.in_list_registers()) {
+        HardwareListRegisters<H> lrs{id, vcpu.exit_pc()};
+        irqs.reap(lrs);
+      }
+      cpu.exit_in_progress = &vcpu.last_trap();  // for a panic report
       handle(exit, id, guard);
-      set_exit_in_progress({});
+      cpu.exit_in_progress = nullptr;
       if (power_.state(id) == PowerState::kOff) return power_down(id);
     }
   }
 
   // Acts on one exit of vCPU `id`, with the VM's lock held (`guard`; halt() lets go of it
-  // while the vCPU sleeps).
+  // while the vCPU sleeps), and logs what it did.
   [[gnu::noinline]] void handle(const VmExit& exit, std::uint32_t id, SpinLockGuard& guard) {
-    Aarch64VCpu<H>& vcpu = vcpus_[id];
-    std::visit(
-        Overloaded{
-            [&](const Hypercall& c) { report(exit, id, hypercall(c, id)); },
-            [&](const MmioRead& r) { mmio_read(exit, r, id); },
-            [&](const MmioWrite& w) { mmio_write(exit, w, id); },
-            [&](const SysRegRead& r) {
-              if (auto value = emulate_sysreg_read(r.key)) {
-                vcpu.set_gpr(r.reg, *value);
-                report(exit, id, "emulated");
-              } else {
-                vcpu.inject(InjectedException::kUndefined);
-                report(exit, id, "not modelled: undefined instruction injected", true);
-              }
-            },
-            [&](const SysRegWrite& w) {
-              if (emulate_sysreg_write(w.key, w.value)) {
-                report(exit, id, "written through");
-              } else {
-                vcpu.inject(InjectedException::kUndefined);
-                report(exit, id, "not modelled: undefined instruction injected", true);
-              }
-            },
-            [&](const ExternalInterrupt& irq) {
-              report(exit, id, physical_interrupt(static_cast<std::uint32_t>(irq.vector), id));
-            },
-            [&](const CpuUp& up) { report(exit, id, cpu_up(up, id)); },
-            [&](const CpuDown&) {
-              power_.cpu_off(id);
-              if (power_.any_on()) {
-                report(exit, id, "vCPU off; its CPU waits for the next CPU_ON");
-              } else {
-                report(exit, id, "the VM's last vCPU is off: ending the run", true);
-              }
-            },
-            [&](const SystemDown&) {
-              report(exit, id, "guest powered the VM off", true);
-              end_run();
-            },
-            [&](const SendIpi& ipi) {
-              const auto targets = vgic::sgi_targets(ipi, id, power_.mpidrs());
-              report(exit, id, send_sgi(targets, static_cast<std::uint32_t>(ipi.vector), id));
-            },
-            [&](const Halt& halt) { report(exit, id, this->halt(halt, id, guard)); },
-            [&](const Nothing&) {},
-            [&](const FailEntry&) {
-              // Only a hypervisor bug can corrupt the saved PSTATE: stop before it does harm.
-              report(exit, id, "refusing to enter the guest", true);
-              panic("the guest could not be entered");
-            },
-            [&](const Unhandled&) { report(exit, id, "exception injected into the guest", true); },
-        },
-        exit);
+    ExitOutcome outcome;
+    switch (static_cast<abi::ExitKind>(exit.index())) {
+      case abi::ExitKind::kHypercall:
+        outcome = hypercall(*std::get_if<Hypercall>(&exit), id);
+        break;
+      case abi::ExitKind::kMmioRead: outcome = mmio_read(*std::get_if<MmioRead>(&exit), id); break;
+      case abi::ExitKind::kMmioWrite:
+        outcome = mmio_write(*std::get_if<MmioWrite>(&exit), id);
+        break;
+      case abi::ExitKind::kSysRegRead:
+        outcome = sysreg_read(*std::get_if<SysRegRead>(&exit), id);
+        break;
+      case abi::ExitKind::kSysRegWrite:
+        outcome = sysreg_write(*std::get_if<SysRegWrite>(&exit), id);
+        break;
+      case abi::ExitKind::kExternalInterrupt:
+        outcome = physical_interrupt(
+            static_cast<std::uint32_t>(std::get_if<ExternalInterrupt>(&exit)->vector), id);
+        break;
+      case abi::ExitKind::kUnhandled: outcome.what = Outcome::kExceptionInjected; break;
+      case abi::ExitKind::kNothing: return;
+      default: return rare_exit(exit, id, guard);
+    }
+    if (outcome.what != Outcome::kNone) report(exit, id, outcome);
+  }
+
+  // The exits that are not on any hot path, kept out of handle() so its frame stays small.
+  [[gnu::noinline]] void rare_exit(const VmExit& exit, std::uint32_t id, SpinLockGuard& guard) {
+    ExitOutcome outcome;
+    switch (static_cast<abi::ExitKind>(exit.index())) {
+      case abi::ExitKind::kCpuUp: outcome = cpu_up(*std::get_if<CpuUp>(&exit), id); break;
+      case abi::ExitKind::kCpuDown:
+        power_.cpu_off(id);
+        outcome.what = power_.any_on() ? Outcome::kCpuOffWaits : Outcome::kLastVcpuOff;
+        break;
+      case abi::ExitKind::kSystemDown: report(exit, id, {Outcome::kPoweredOff}); end_run();
+      case abi::ExitKind::kSendIpi: {
+        const SendIpi& ipi = *std::get_if<SendIpi>(&exit);
+        outcome = send_sgi(vgic::sgi_targets(ipi, id, power_.mpidrs()),
+                           static_cast<std::uint32_t>(ipi.vector), id);
+        break;
+      }
+      case abi::ExitKind::kHalt: outcome = halt(*std::get_if<Halt>(&exit), id, guard); break;
+      case abi::ExitKind::kFailEntry:
+        // Only a hypervisor bug can corrupt the saved PSTATE: stop before it does harm.
+        report(exit, id, {Outcome::kRefusingEntry});
+        panic("the guest could not be entered");
+      default: return;
+    }
+    report(exit, id, outcome);
   }
 
   // ---- power --------------------------------------------------------------------------------
@@ -208,23 +215,23 @@ class Vm {
 
   // CPU_ON by vCPU `id`: validates the entry point, marks the target ON_PENDING and kicks its
   // physical CPU, which picks the request up in wait_for_power_on().
-  fmt::Buffer<80> cpu_up(const CpuUp& up, std::uint32_t id) {
-    fmt::Buffer<80> outcome;
+  ExitOutcome cpu_up(const CpuUp& up, std::uint32_t id) {
+    ExitOutcome outcome;
     psci::Status status;
     std::uint32_t target = 0;
     if (!in(up.entry_point, config_.ram_base, config_.ram_size)) {
       status = psci::Status::kInvalidAddress;
-      fmt::write(outcome, "entry outside guest RAM: INVALID_ADDRESS");
+      outcome.what = Outcome::kCpuOnInvalidAddress;
     } else {
       status = power_.cpu_on(up.target_mpidr, {up.entry_point, up.context_id}, &target);
       switch (status) {
         case psci::Status::kSuccess:
-          fmt::write(outcome, "vCPU ", target, " switched on (its CPU is kicked)");
+          outcome = {Outcome::kCpuOnStarted, target};
           H::send_kick(target);
           break;
-        case psci::Status::kAlreadyOn: fmt::write(outcome, "ALREADY_ON"); break;
-        case psci::Status::kOnPending: fmt::write(outcome, "ON_PENDING"); break;
-        default: fmt::write(outcome, "no such vCPU: INVALID_PARAMETERS"); break;
+        case psci::Status::kAlreadyOn: outcome.what = Outcome::kCpuOnAlreadyOn; break;
+        case psci::Status::kOnPending: outcome.what = Outcome::kCpuOnPending; break;
+        default: outcome.what = Outcome::kCpuOnNoSuchVcpu; break;
       }
     }
     vcpus_[id].set_return_value(static_cast<std::uint64_t>(static_cast<std::int64_t>(status)));
@@ -240,120 +247,86 @@ class Vm {
     if (!power_.any_on()) end_run();
   }
 
-  // ---- calls --------------------------------------------------------------------------------
+  // ---- calls and system registers ---------------------------------------------------------
 
-  // PSCI calls that are not power requests, and el2lab's own hypercalls.
-  std::string_view hypercall(const Hypercall& call, std::uint32_t id) {
-    const auto function = static_cast<std::uint32_t>(call.function);
-    auto answer = [&](std::int64_t value) {
-      vcpus_[id].set_return_value(static_cast<std::uint64_t>(value));
-    };
-    switch (function) {
-      case static_cast<std::uint32_t>(psci::Function::kVersion):
-        answer(psci::kVersion1_1);
-        return "PSCI 1.1";
-      case static_cast<std::uint32_t>(psci::Function::kFeatures):
-        answer(psci_feature(static_cast<std::uint32_t>(call.args[0])));
-        return "answered";
-      case static_cast<std::uint32_t>(psci::Function::kAffinityInfo32):
-      case static_cast<std::uint32_t>(psci::Function::kAffinityInfo64):
-        answer(power_.affinity_info(call.args[0], call.args[1]));
-        return "answered";
-      case static_cast<std::uint32_t>(psci::Function::kMigrateInfoType):
-        answer(2);  // no Trusted OS that would need migrating
-        return "no Trusted OS";
-      case static_cast<std::uint32_t>(abi::Hypercall::kExitCount): {
-        const auto kind = static_cast<abi::ExitKind>(call.args[0]);
-        // The count includes this call; the ABI promises it does not.
-        std::uint64_t count = vcpus_[id].exit_count(kind);
-        if (kind == abi::ExitKind::kHypercall && count > 0) --count;
-        answer(static_cast<std::int64_t>(count));
-        return "exit count";
-      }
-      case static_cast<std::uint32_t>(abi::Hypercall::kNop): answer(0); return "nop";
-      case static_cast<std::uint32_t>(abi::Hypercall::kTestFaultAtEl2):
-        if (config_.allow_test_faults) fault_at_el2_on_purpose();
-        answer(abi::kNotSupported);
-        return "refused: booted without el2lab.test_faults";
-      default: answer(abi::kNotSupported); return "not implemented: NOT_SUPPORTED";
-    }
+  // PSCI calls that are not power requests, and el2lab's own hypercalls (calls.h answers).
+  ExitOutcome hypercall(const Hypercall& call, std::uint32_t id) {
+    const CallAnswer answer =
+        answer_call(call, {&power_, vcpus_[id].exit_counts(), config_.allow_test_faults});
+    if (answer.fault_at_el2) fault_at_el2_on_purpose();
+    vcpus_[id].set_return_value(static_cast<std::uint64_t>(answer.x0));
+    return {answer.outcome};
   }
 
-  static std::int64_t psci_feature(std::uint32_t function) {
-    switch (static_cast<psci::Function>(function)) {
-      case psci::Function::kVersion:
-      case psci::Function::kFeatures:
-      case psci::Function::kCpuOn32:
-      case psci::Function::kCpuOn64:
-      case psci::Function::kCpuOff:
-      case psci::Function::kAffinityInfo32:
-      case psci::Function::kAffinityInfo64:
-      case psci::Function::kMigrateInfoType:
-      case psci::Function::kSystemOff:
-      case psci::Function::kSystemReset: return static_cast<std::int64_t>(psci::Status::kSuccess);
+  ExitOutcome sysreg_read(const SysRegRead& r, std::uint32_t id) {
+    if (auto value = emulate_sysreg_read(r.key)) {
+      vcpus_[id].set_gpr(r.reg, *value);
+      return {Outcome::kEmulated};
+    }
+    vcpus_[id].inject(InjectedException::kUndefined);
+    return {Outcome::kSysRegNotModelled};
+  }
+
+  ExitOutcome sysreg_write(const SysRegWrite& w, std::uint32_t id) {
+    if (emulate_sysreg_write(w.key, w.value)) return {Outcome::kWrittenThrough};
+    vcpus_[id].inject(InjectedException::kUndefined);
+    return {Outcome::kSysRegNotModelled};
+  }
+
+  // ---- devices: one bus table ---------------------------------------------------------------
+
+  // The console's own traffic is answered without a log line (it is what the guest prints).
+  ExitOutcome mmio_read(const MmioRead& r, std::uint32_t id) {
+    const MmioTarget target = mmio_bus_.find(r.address);
+    std::optional<std::uint64_t> value;
+    switch (target.device) {
+      case MmioDevice::kUart: value = uart_.read(target.offset, r.width); break;
+      case MmioDevice::kDistributor:
+        value = vgic_.distributor_read(target.offset, r.width, id);
+        break;
+      case MmioDevice::kRedistributors:
+        value = vgic_.redistributor_read(target.offset, r.width);
+        break;
+      case MmioDevice::kTestDevice: value = test_device_.read(target.offset, r.width); break;
       default: break;
     }
-    // el2lab's own calls answer too, so a guest can probe for them safely: on a machine
-    // without el2lab an unknown HVC is an undefined instruction, but PSCI_FEATURES is not.
-    switch (static_cast<abi::Hypercall>(function)) {
-      case abi::Hypercall::kExitCount:
-      case abi::Hypercall::kNop: return static_cast<std::int64_t>(psci::Status::kSuccess);
-      default: return static_cast<std::int64_t>(psci::Status::kNotSupported);
-    }
-  }
-
-  // ---- devices ------------------------------------------------------------------------------
-
-  void mmio_read(const VmExit& exit, const MmioRead& r, std::uint32_t id) {
-    std::optional<std::uint64_t> value;
-    const bool console = in(r.address, config_.uart_ipa, 0x1000);
-    if (console) {
-      value = uart_.read(r.address - config_.uart_ipa, r.width);
-    } else if (in(r.address, config_.gicd_ipa, kDistributorSize)) {
-      value = vgic_.distributor_read(r.address - config_.gicd_ipa, r.width, id);
-    } else if (config_.gicr_ipa != 0 && in(r.address, config_.gicr_ipa, redistributors_size())) {
-      value = vgic_.redistributor_read(r.address - config_.gicr_ipa, r.width);
-    } else if (in(r.address, abi::test_device::kBase, abi::test_device::kSize)) {
-      value = test_device_.read(r.address - abi::test_device::kBase, r.width);
-    }
-    if (!value) return no_device(exit, id);
+    if (!value) return no_device(id);
     vcpus_[id].complete_mmio_read(r, *value);
-    if (!console) report(exit, id, "emulated");
+    return {target.device == MmioDevice::kUart ? Outcome::kNone : Outcome::kEmulated};
   }
 
-  void mmio_write(const VmExit& exit, const MmioWrite& w, std::uint32_t id) {
+  ExitOutcome mmio_write(const MmioWrite& w, std::uint32_t id) {
+    const MmioTarget target = mmio_bus_.find(w.address);
     bool ok = false;
-    const bool console = in(w.address, config_.uart_ipa, 0x1000);
-    if (console) {
-      ok = uart_.write(w.address - config_.uart_ipa, w.width, w.data);
-    } else if (in(w.address, config_.gicd_ipa, kDistributorSize)) {
-      vgic::SgiRequest sgi;
-      ok = vgic_.distributor_write(w.address - config_.gicd_ipa, w.width, w.data, id, &sgi);
-      if (ok && sgi.valid) {  // GICD_SGIR: GICv2's way to send an SGI
-        const auto targets = vgic::sgi_targets(sgi, id, config_.vcpu_count);
-        return report(exit, id, send_sgi(targets, sgi.intid, id));
+    switch (target.device) {
+      case MmioDevice::kUart: ok = uart_.write(target.offset, w.width, w.data); break;
+      case MmioDevice::kDistributor: {
+        vgic::SgiRequest sgi;
+        ok = vgic_.distributor_write(target.offset, w.width, w.data, id, &sgi);
+        if (ok && sgi.valid) {  // GICD_SGIR: GICv2's way to send an SGI
+          return send_sgi(vgic::sgi_targets(sgi, id, config_.vcpu_count), sgi.intid, id);
+        }
+        break;
       }
-    } else if (config_.gicr_ipa != 0 && in(w.address, config_.gicr_ipa, redistributors_size())) {
-      ok = vgic_.redistributor_write(w.address - config_.gicr_ipa, w.width, w.data);
-    } else if (in(w.address, abi::test_device::kBase, abi::test_device::kSize)) {
-      ok = test_device_.write(w.address - abi::test_device::kBase, w.width, w.data);
+      case MmioDevice::kRedistributors:
+        ok = vgic_.redistributor_write(target.offset, w.width, w.data);
+        break;
+      case MmioDevice::kTestDevice: ok = test_device_.write(target.offset, w.width, w.data); break;
+      default: break;
     }
-    if (!ok) return no_device(exit, id);
-    if (!console) report(exit, id, "emulated");
+    if (!ok) return no_device(id);
+    return {target.device == MmioDevice::kUart ? Outcome::kNone : Outcome::kEmulated};
   }
 
-  void no_device(const VmExit& exit, std::uint32_t id) {
+  ExitOutcome no_device(std::uint32_t id) {
     vcpus_[id].inject(InjectedException::kDataAbort);
-    report(exit, id, "no device there: external abort injected", true);
-  }
-
-  std::uint64_t redistributors_size() const {
-    return vgic::VirtualGic::kRedistributorStride * config_.vcpu_count;
+    return {Outcome::kNoDevice};
   }
 
   // ---- interrupts ---------------------------------------------------------------------------
 
   static constexpr std::uint64_t kDistributorSize = 0x10000;
+  static constexpr std::uint64_t kUartSize = 0x1000;
 
   // How a physical interrupt is forwarded. GICv3: with the list register's HW bit, so the
   // guest's EOI deactivates it in hardware. GICv2: in software — QEMU 7.2's GICv2 model does
@@ -366,32 +339,29 @@ class Vm {
   }
 
   // A physical interrupt the HAL acknowledged on vCPU `id`'s CPU: keep it or forward it.
-  std::string_view physical_interrupt(std::uint32_t intid, std::uint32_t id) {
-    if (intid == gic::kSpurious) return "spurious: nothing to do";
+  ExitOutcome physical_interrupt(std::uint32_t intid, std::uint32_t id) {
+    if (intid == gic::kSpurious) return {Outcome::kSpurious};
     H::irq_priority_drop(intid);
     if (intid == gic::kVirtualTimerPpi) {
       // The guest's own timer: forwarded, and left active until the guest's EOI.
       if (!irqs_[id].queue(intid, forwarding())) {
         H::irq_deactivate(intid);
-        return "virtual timer: no room to queue it, dropped";
+        return {Outcome::kTimerDropped};
       }
-      return "virtual timer: forwarded to the guest";
+      return {Outcome::kTimerForwarded};
     }
     H::irq_deactivate(intid);
-    if (intid == gic::kMaintenancePpi) {
-      // The EOI'd entries were reaped on the way here, which lowered the maintenance line.
-      return "maintenance: the guest finished an interrupt";
-    }
-    if (intid == gic::kKickSgi) return "kick: another vCPU has work for this one";
-    return "not the guest's: deactivated";
+    // A maintenance interrupt: the EOI'd entries were reaped on the way here, which lowered
+    // the maintenance line.
+    if (intid == gic::kMaintenancePpi) return {Outcome::kMaintenance};
+    if (intid == gic::kKickSgi) return {Outcome::kKick};
+    return {Outcome::kNotTheGuests};
   }
 
   // Queues SGI `intid` from vCPU `sender` for every vCPU in `targets` that is on, and kicks
   // the physical CPUs of the others so they deliver it now.
-  fmt::Buffer<80> send_sgi(vgic::VCpuMask targets, std::uint32_t intid, std::uint32_t sender) {
-    fmt::Buffer<80> outcome;
-    fmt::write(outcome, "SGI ", intid, " to");
-    bool any = false;
+  ExitOutcome send_sgi(vgic::VCpuMask targets, std::uint32_t intid, std::uint32_t sender) {
+    std::uint32_t reached = 0;
     for (std::uint32_t t = 0; t < config_.vcpu_count; ++t) {
       if (((targets >> t) & 1) == 0) continue;
       if (power_.state(t) == PowerState::kOff) continue;  // an off CPU takes no interrupts
@@ -399,11 +369,9 @@ class Vm {
       const auto source = static_cast<std::uint8_t>(config_.gic == GicVersion::kV2 ? sender : 0);
       if (!irqs_[t].queue(intid, vgic::VirtualInterrupts::Source::kVirtual, source)) continue;
       if (t != sender) H::send_kick(t);
-      fmt::write(outcome, " vCPU ", t);
-      any = true;
+      reached |= 1u << t;
     }
-    if (!any) fmt::write(outcome, " nobody (no target is on)");
-    return outcome;
+    return {reached != 0 ? Outcome::kSgiSent : Outcome::kSgiNobody, intid, reached};
   }
 
   // WFI/WFE. WFE completes at once: another vCPU's SEV does not trap, so a vCPU asleep at EL2
@@ -414,13 +382,11 @@ class Vm {
   // function then handles the queue. If nothing could ever wake the vCPU (its timer is off or
   // masked and no other vCPU is on), the WFI completes at once rather than park the CPU for
   // ever — the architecture lets WFI complete spuriously.
-  std::string_view halt(const Halt& halt, std::uint32_t id, SpinLockGuard& guard) {
-    if (halt.wfe) return "WFE: completes at once (events are not trapped)";
+  ExitOutcome halt(const Halt& halt, std::uint32_t id, SpinLockGuard& guard) {
+    if (halt.wfe) return {Outcome::kWfeCompletes};
     HardwareListRegisters<H> lrs{id, vcpus_[id].exit_pc()};
-    if (irqs_[id].waiting(lrs, vgic_, id)) return "an interrupt is waiting: resumed";
-    if (!virtual_timer_can_fire(id) && !another_vcpu_on(id)) {
-      return "nothing can wake the vCPU: WFI completes at once";
-    }
+    if (irqs_[id].waiting(lrs, vgic_, id)) return {Outcome::kInterruptWaiting};
+    if (!virtual_timer_can_fire(id) && !another_vcpu_on(id)) return {Outcome::kNothingCanWake};
     CpuLocal& cpu = this_cpu();
     guard.unlock();
     // WFI with IRQs still masked (it wakes on a pending interrupt all the same), then open a
@@ -430,7 +396,7 @@ class Vm {
       asm volatile("wfi; msr daifclr, #2; isb; msr daifset, #2" ::: "memory");
     }
     guard.lock();
-    std::string_view outcome = "woke on an interrupt";
+    ExitOutcome outcome{Outcome::kWoke};
     for (std::uint32_t i = 0; i < cpu.irq_queue_length; ++i) {
       outcome = physical_interrupt(cpu.irq_queue[i], id);
     }
@@ -457,22 +423,26 @@ class Vm {
   // One line per exit, up to config_.exits_logged of each kind, so every kind of exit shows up
   // decoded without a busy guest flooding the log; the console's own traffic is not logged.
   // Once the guest has started a second vCPU, each line says which vCPU exited.
-  void report(const VmExit& exit, std::uint32_t id, std::string_view outcome, bool always = false) {
+  void report(const VmExit& exit, std::uint32_t id, const ExitOutcome& outcome) {
     const std::uint32_t seen = ++exits_seen_[exit.index()];
-    if (seen <= config_.exits_logged || always) {
+    // The common case — past the limit, nothing to say — costs a count and a compare.
+    if (seen > config_.exits_logged + 1 && !always_logged(outcome.what)) [[likely]]
+      return;
+    print_exit(exit, id, outcome, seen);
+  }
+
+  // The log line of report(), kept out of the exit path: text is made only here.
+  [[gnu::noinline, gnu::cold]] void print_exit(const VmExit& exit, std::uint32_t id,
+                                               const ExitOutcome& outcome, std::uint32_t seen) {
+    if (seen <= config_.exits_logged || always_logged(outcome.what)) {
       fmt::Buffer<16> who;
       if (power_.ever_started() > 1) fmt::write(who, "vCPU ", id, ": ");
       log(who.view(), "exit ", describe_exit(exit).view(), " at PC ",
-          fmt::Hex{vcpus_[id].exit_pc()}, ": ", outcome);
-    } else if (seen == config_.exits_logged + 1) {
+          fmt::Hex{vcpus_[id].exit_pc()}, ": ", describe_outcome(outcome).view());
+    } else {
       log("(further ", exit_name(exit),
           " exits are counted, not printed: see the summary at the end)");
     }
-  }
-  template <std::size_t N>
-  void report(const VmExit& exit, std::uint32_t id, const fmt::Buffer<N>& outcome,
-              bool always = false) {
-    report(exit, id, outcome.view(), always);
   }
 
   [[noreturn]] void fault_at_el2_on_purpose() {
@@ -502,24 +472,18 @@ class Vm {
       for (std::uint32_t v = 0; v < ran; ++v) total += vcpus_[v].exit_count(k);
       if (total == 0) continue;
       if (ran == 1) {
-        log("  ", fmt::Padded{kExitKindNames[kind], 18}, total);
+        log("  ", fmt::Padded{exit_kind_name(kind), 18}, total);
         continue;
       }
       fmt::Buffer<120> split;
       for (std::uint32_t v = 0; v < ran; ++v) {
         fmt::write(split, v == 0 ? "" : ", ", v, ": ", vcpus_[v].exit_count(k));
       }
-      log("  ", fmt::Padded{kExitKindNames[kind], 18}, total, "  (", split.view(), ")");
+      log("  ", fmt::Padded{exit_kind_name(kind), 18}, total, "  (", split.view(), ")");
     }
     log("console: ", uart_.bytes_sent(), " bytes from the guest; powering the machine off");
     firmware::system_off();
   }
-
-  static constexpr std::string_view kExitKindNames[] = {
-      "Hypercall", "MmioRead", "MmioWrite",  "SysRegRead", "SysRegWrite", "ExternalInterrupt",
-      "CpuUp",     "CpuDown",  "SystemDown", "SendIPI",    "Halt",        "Nothing",
-      "FailEntry", "Unhandled"};
-  static_assert(std::size(kExitKindNames) == static_cast<std::size_t>(abi::ExitKind::kCount));
 
   // ---- construction -------------------------------------------------------------------------
 
@@ -555,6 +519,7 @@ class Vm {
   devices::Pl011Emulation uart_;
   vgic::VirtualGic vgic_;
   devices::TestDevice test_device_;
+  MmioBus mmio_bus_;
   std::array<std::uint32_t, std::variant_size_v<VmExit>> exits_seen_{};
 };
 

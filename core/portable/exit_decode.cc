@@ -14,70 +14,73 @@ constexpr std::uint64_t width_mask(unsigned bytes) {
   return bytes >= 8 ? ~std::uint64_t{0} : (std::uint64_t{1} << (8 * bytes)) - 1;
 }
 
+// Each decoder below builds its exit in place, in the caller's VmExit (emplace), so no exit
+// record is ever copied on the way to the run loop.
+
 // HVC or trapped SMC: PSCI power requests get their own exit reasons.
-VmExit decode_call(const SyncTrap& trap, bool via_smc) {
-  const auto function = static_cast<psci::Function>(trap.x[0] & 0xffff'ffff);
+[[gnu::always_inline]] inline void decode_call(const SyncTrap& trap, bool via_smc, VmExit& out) {
+  const auto fid = static_cast<std::uint32_t>(trap.x[0]);
+  // PSCI's IDs are 0x8400_00xx and 0xC400_00xx: one mask test keeps every other call (el2lab's
+  // own, vendors') off the compare chain below.
+  constexpr std::uint32_t kPsciMask = ~0x4000'001fu, kPsciBase = 0x8400'0000;
+  const auto function = static_cast<psci::Function>((fid & kPsciMask) == kPsciBase ? fid : 0u);
   switch (function) {
     case psci::Function::kCpuOn32:
-    case psci::Function::kCpuOn64: return CpuUp{trap.x[1], trap.x[2], trap.x[3]};
-    case psci::Function::kCpuOff: return CpuDown{trap.x[1]};
-    case psci::Function::kSystemOff: return SystemDown{false};
-    case psci::Function::kSystemReset: return SystemDown{true};
+    case psci::Function::kCpuOn64: out.emplace<CpuUp>(trap.x[1], trap.x[2], trap.x[3]); return;
+    case psci::Function::kCpuOff: out.emplace<CpuDown>(trap.x[1]); return;
+    case psci::Function::kSystemOff: out.emplace<SystemDown>(false); return;
+    case psci::Function::kSystemReset: out.emplace<SystemDown>(true); return;
     default: break;
   }
-  Hypercall call;
-  call.function = trap.x[0];
-  for (unsigned i = 0; i < call.args.size(); ++i) call.args[i] = trap.x[i + 1];
-  call.via_smc = via_smc;
-  return call;
+  // Every field given at once: constructed in place, nothing zeroed first.
+  out.emplace<Hypercall>(trap.x[0],
+                         std::array<std::uint64_t, 6>{trap.x[1], trap.x[2], trap.x[3], trap.x[4],
+                                                      trap.x[5], trap.x[6]},
+                         via_smc);
 }
 
-VmExit decode_data_abort(const SyncTrap& trap) {
+[[gnu::always_inline]] inline void decode_data_abort(const SyncTrap& trap, VmExit& out) {
   const esr::Syndrome syndrome(trap.esr);
   const auto abort = esr::DataAbort::decode(syndrome.iss());
   const std::uint64_t ipa = fault_ipa(trap.hpfar, trap.far);
   if (abort.s1ptw) {
-    return Unhandled{trap.esr, ipa, "stage-2 fault on the guest's own page-table walk"};
+    out.emplace<Unhandled>(trap.esr, ipa, "stage-2 fault on the guest's own page-table walk");
+    return;
   }
   if (!esr::is_translation_fault(abort.dfsc)) {
-    return Unhandled{trap.esr, ipa, "stage-2 abort that is not a translation fault"};
+    out.emplace<Unhandled>(trap.esr, ipa, "stage-2 abort that is not a translation fault");
+    return;
   }
   if (!abort.isv) {
     // Load/store pair, writeback or SIMD access: the syndrome does not say which register,
     // so the access cannot be emulated without decoding the instruction.
-    return Unhandled{trap.esr, ipa, "MMIO access without a valid syndrome (ISV=0)"};
+    out.emplace<Unhandled>(trap.esr, ipa, "MMIO access without a valid syndrome (ISV=0)");
+    return;
   }
   const unsigned width = abort.access_bytes();
   if (abort.wnr) {
-    return MmioWrite{ipa, width, reg_or_zero(trap, abort.srt) & width_mask(width)};
+    out.emplace<MmioWrite>(ipa, width, reg_or_zero(trap, abort.srt) & width_mask(width));
+    return;
   }
-  return MmioRead{ipa, width, abort.srt, abort.sf, abort.sse};
+  out.emplace<MmioRead>(ipa, width, abort.srt, abort.sf, abort.sse);
 }
 
-VmExit decode_sysreg(const SyncTrap& trap) {
+[[gnu::always_inline]] inline void decode_sysreg(const SyncTrap& trap, VmExit& out) {
   const esr::Syndrome syndrome(trap.esr);
   const auto access = esr::SysRegAccess::decode(syndrome.iss());
-  if (access.is_read) return SysRegRead{access.sysreg_key(), access.rt};
+  if (access.is_read) {
+    out.emplace<SysRegRead>(access.sysreg_key(), access.rt);
+    return;
+  }
   const std::uint64_t value = reg_or_zero(trap, access.rt);
-  if (access.sysreg_key() == icc_sgi1r_key()) return decode_sgi1r(value);
-  return SysRegWrite{access.sysreg_key(), value};
+  if (access.sysreg_key() == icc_sgi1r_key()) {
+    out.emplace<SendIpi>(decode_sgi1r(value));
+    return;
+  }
+  out.emplace<SysRegWrite>(access.sysreg_key(), value);
 }
 
 }  // namespace
-
-std::optional<FailEntry> check_guest_entry(std::uint64_t spsr) {
-  const bool aarch32 = ((spsr >> 4) & 1) != 0;
-  if (aarch32) {
-    // AArch32 modes: only User (0b10000) is allowed below an AArch64 EL1.
-    constexpr std::uint64_t kUser = 0b10000;
-    if ((spsr & 0x1f) != kUser)
-      return FailEntry{static_cast<std::uint64_t>(EntryFailure::kAarch32El1)};
-    return std::nullopt;
-  }
-  const std::uint64_t el = (spsr >> 2) & 3;
-  if (el >= 2) return FailEntry{static_cast<std::uint64_t>(EntryFailure::kWouldRunAtEl2)};
-  return std::nullopt;
-}
 
 std::uint32_t icc_sgi1r_key() {
   return esr::sysreg_key(3, 0, 12, 11, 5);
@@ -97,20 +100,21 @@ SendIpi decode_sgi1r(std::uint64_t value) {
   return ipi;
 }
 
-DecodedExit decode_sync_exit(const SyncTrap& trap) {
+std::uint64_t decode_sync_exit(const SyncTrap& trap, VmExit& exit) {
   const esr::Syndrome syndrome(trap.esr);
   switch (syndrome.ec()) {
-    case esr::ExceptionClass::kHvc64: return {decode_call(trap, false), 0};
-    case esr::ExceptionClass::kSmc64: return {decode_call(trap, true), 4};
-    case esr::ExceptionClass::kDataAbortLower: return {decode_data_abort(trap), 4};
-    case esr::ExceptionClass::kSysReg64: return {decode_sysreg(trap), 4};
+    case esr::ExceptionClass::kHvc64: decode_call(trap, false, exit); return 0;
+    case esr::ExceptionClass::kSmc64: decode_call(trap, true, exit); return 4;
+    case esr::ExceptionClass::kDataAbortLower: decode_data_abort(trap, exit); return 4;
+    case esr::ExceptionClass::kSysReg64: decode_sysreg(trap, exit); return 4;
     case esr::ExceptionClass::kWfxTrap:
-      return {Halt{esr::WfxTrap::decode(syndrome.iss()).is_wfe()}, 4};
+      exit.emplace<Halt>(esr::WfxTrap::decode(syndrome.iss()).is_wfe());
+      return 4;
     case esr::ExceptionClass::kInstrAbortLower:
-      return {Unhandled{trap.esr, fault_ipa(trap.hpfar, trap.far),
-                        "instruction fetch from an address that is not guest RAM"},
-              0};
-    default: return {Unhandled{trap.esr, 0, "a trap the hypervisor does not model"}, 0};
+      exit.emplace<Unhandled>(trap.esr, fault_ipa(trap.hpfar, trap.far),
+                              "instruction fetch from an address that is not guest RAM");
+      return 0;
+    default: exit.emplace<Unhandled>(trap.esr, 0, "a trap the hypervisor does not model"); return 0;
   }
 }
 

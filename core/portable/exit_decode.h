@@ -34,8 +34,18 @@ struct DecodedExit {
 };
 
 /// \ingroup vm_exit
-/// \brief Decodes a synchronous exit from a guest running in AArch64 state.
-DecodedExit decode_sync_exit(const SyncTrap& trap);
+/// \brief Decodes a synchronous exit from a guest running in AArch64 state into \p exit, in
+/// place (the exit path never copies a VmExit), and returns how far the guest's PC must move
+/// once it has been handled (see DecodedExit::pc_advance).
+std::uint64_t decode_sync_exit(const SyncTrap& trap, VmExit& exit);
+
+/// \ingroup vm_exit
+/// \brief decode_sync_exit() returning both results by value, for tests and tools.
+inline DecodedExit decode_sync_exit(const SyncTrap& trap) {
+  DecodedExit decoded;
+  decoded.pc_advance = decode_sync_exit(trap, decoded.exit);
+  return decoded;
+}
 
 /// \ingroup vm_exit
 /// \brief The faulting IPA of a stage-2 abort: HPFAR_EL2.FIPA gives the page, FAR_EL2 the
@@ -55,8 +65,22 @@ enum class EntryFailure : std::uint64_t {
 
 /// \ingroup vm_exit
 /// \brief Checks the PSTATE a vCPU is about to be entered with (its SPSR_EL2): a guest may
-/// only run at EL1 or EL0. Returns FailEntry with an EntryFailure reason if not.
-std::optional<FailEntry> check_guest_entry(std::uint64_t spsr);
+/// only run at EL1 or EL0. Returns FailEntry with an EntryFailure reason if not. Inline: it
+/// runs before every guest entry.
+constexpr std::optional<FailEntry> check_guest_entry(std::uint64_t spsr) {
+  const bool aarch32 = ((spsr >> 4) & 1) != 0;
+  if (aarch32) {
+    // AArch32 modes: only User (0b10000) is allowed below an AArch64 EL1.
+    constexpr std::uint64_t kUser = 0b10000;
+    if ((spsr & 0x1f) != kUser) {
+      return FailEntry{static_cast<std::uint64_t>(EntryFailure::kAarch32El1)};
+    }
+    return std::nullopt;
+  }
+  const std::uint64_t el = (spsr >> 2) & 3;
+  if (el >= 2) return FailEntry{static_cast<std::uint64_t>(EntryFailure::kWouldRunAtEl2)};
+  return std::nullopt;
+}
 
 /// \ingroup vm_exit
 /// \brief The encoding key of ICC_SGI1R_EL1 (op0 3, op1 0, CRn 12, CRm 11, op2 5).

@@ -93,8 +93,9 @@ concept HalHasListRegisterAccess = requires(unsigned n, const gic::ListEntry& en
   { H::write_list_register(n, entry) } -> std::same_as<void>;
 };
 
-/// `H::empty_list_registers()`: a bit per list register that holds nothing (ICH_ELRSR_EL2,
-/// GICH_ELRSR0), so free and finished entries are found without reading every register.
+/// `H::empty_list_registers()`: a bit per list register that holds nothing live — empty
+/// (ICH_ELRSR_EL2, GICH_ELRSR0) or finished with an EOI maintenance request (ICH_EISR_EL2,
+/// GICH_EISR0) — so finished entries are found without reading every register.
 template <typename H>
 concept HalHasEmptyListRegisters = requires {
   { H::empty_list_registers() } -> std::same_as<std::uint32_t>;

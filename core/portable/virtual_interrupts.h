@@ -8,6 +8,7 @@
 /// virtual_interrupts.h) and the host tests implement in memory.
 
 #include <array>
+#include <bit>
 #include <concepts>
 #include <cstddef>
 #include <cstdint>
@@ -26,6 +27,7 @@ concept ListRegisterFile = requires(T& lrs, unsigned n, const gic::ListEntry& en
                                     std::uint32_t intid) {
   { lrs.count() } -> std::convertible_to<unsigned>;
   { lrs.read(n) } -> std::same_as<gic::ListEntry>;
+  { lrs.empty() } -> std::same_as<std::uint32_t>;
   lrs.write(n, entry);
   lrs.deactivate(intid);
   lrs.injected(intid, n);
@@ -67,16 +69,20 @@ class VirtualInterrupts {
 
   /// Number of interrupts waiting for a list register.
   std::size_t pending() const { return count_; }
+  /// True while any list register holds one of this vCPU's interrupts (reap() has work).
+  bool in_list_registers() const { return occupied_ != 0; }
 
   /// Moves the pending interrupts the guest has enabled (in \p vgic, for vCPU \p vcpu) into free
   /// list registers, in the order they were queued; the others keep waiting.
   template <ListRegisterFile L>
   void deliver(L& lrs, const VirtualGic& vgic, std::uint32_t vcpu) {
+    if (count_ == 0) return;  // the common case on the exit path: nothing to do
+    const std::uint32_t all = all_list_registers(lrs);
     std::size_t kept = 0;
     for (std::size_t i = 0; i < count_; ++i) {
       const Pending irq = pending_[i];
-      const int lr = vgic.deliverable(irq.intid, vcpu) ? free_list_register(lrs) : -1;
-      if (lr < 0) {
+      const std::uint32_t free = all & ~occupied_;
+      if (free == 0 || !vgic.deliverable(irq.intid, vcpu)) {
         pending_[kept++] = irq;
         continue;
       }
@@ -89,21 +95,23 @@ class VirtualInterrupts {
       entry.state = gic::LrState::kPending;
       entry.eoi_maintenance = irq.source == Source::kForwardedSw;
       entry.source_cpu = irq.sender;
-      const auto n = static_cast<unsigned>(lr);
+      const auto n = static_cast<unsigned>(std::countr_zero(free));
       lrs.write(n, entry);
       held_[n] = {irq.intid + 1, irq.source};
+      occupied_ |= 1u << n;
       lrs.injected(irq.intid, n);
     }
     count_ = kept;
   }
 
   /// Frees the list registers the guest has finished with (state back to invalid), and
-  /// deactivates the physical interrupts forwarded in software among them.
+  /// deactivates the physical interrupts forwarded in software among them. Only registers this
+  /// object filled are looked at, through the empty-register mask: no list register is read.
   template <ListRegisterFile L>
   void reap(L& lrs) {
-    for (unsigned n = 0; n < used(lrs); ++n) {
-      if (held_[n].intid_plus_1 == 0) continue;
-      if (lrs.read(n).state != gic::LrState::kInvalid) continue;
+    if (occupied_ == 0) return;  // nothing in flight: nothing to read
+    for (std::uint32_t done = occupied_ & lrs.empty(); done != 0; done &= done - 1) {
+      const auto n = static_cast<unsigned>(std::countr_zero(done));
       lrs.finished(held_[n].intid_plus_1 - 1, n);
       release(lrs, n);
     }
@@ -116,8 +124,9 @@ class VirtualInterrupts {
     for (std::size_t i = 0; i < count_; ++i) {
       if (vgic.deliverable(pending_[i].intid, vcpu)) return true;
     }
-    for (unsigned n = 0; n < used(lrs); ++n) {
-      if (held_[n].intid_plus_1 != 0 && lrs.read(n).state == gic::LrState::kPending) return true;
+    for (std::uint32_t held = occupied_; held != 0; held &= held - 1) {
+      const auto n = static_cast<unsigned>(std::countr_zero(held));
+      if (lrs.read(n).state == gic::LrState::kPending) return true;
     }
     return false;
   }
@@ -126,8 +135,8 @@ class VirtualInterrupts {
   /// physical interrupts forwarded to it are deactivated so the GIC can signal them again.
   template <ListRegisterFile L>
   void clear(L& lrs) {
-    for (unsigned n = 0; n < used(lrs); ++n) {
-      if (held_[n].intid_plus_1 == 0) continue;
+    for (std::uint32_t held = occupied_; held != 0; held &= held - 1) {
+      const auto n = static_cast<unsigned>(std::countr_zero(held));
       const bool hw = held_[n].source == Source::kForwardedHw;
       const std::uint32_t intid = held_[n].intid_plus_1 - 1;
       release(lrs, n);
@@ -150,18 +159,11 @@ class VirtualInterrupts {
     Source source = Source::kVirtual;
   };
 
+  // A bit for each list register the CPU interface has (at most kMaxListRegisters).
   template <ListRegisterFile L>
-  static unsigned used(L& lrs) {
+  static std::uint32_t all_list_registers(L& lrs) {
     const unsigned count = lrs.count();
-    return count < kMaxListRegisters ? count : kMaxListRegisters;
-  }
-
-  template <ListRegisterFile L>
-  int free_list_register(L& lrs) const {
-    for (unsigned n = 0; n < used(lrs); ++n) {
-      if (held_[n].intid_plus_1 == 0) return static_cast<int>(n);
-    }
-    return -1;
+    return count >= kMaxListRegisters ? (1u << kMaxListRegisters) - 1 : (1u << count) - 1;
   }
 
   // Empties list register n; a software-forwarded interrupt is deactivated here, since the
@@ -173,11 +175,13 @@ class VirtualInterrupts {
     lrs.write(n, gic::ListEntry{});
     if (held_[n].source == Source::kForwardedSw) lrs.deactivate(held_[n].intid_plus_1 - 1);
     held_[n] = {};
+    occupied_ &= ~(1u << n);
   }
 
   std::array<Pending, kMaxPending> pending_{};
   std::size_t count_ = 0;
   std::array<Held, kMaxListRegisters> held_{};
+  std::uint32_t occupied_ = 0;  // a bit per list register holding one of held_
 };
 
 }  // namespace el2lab::vgic

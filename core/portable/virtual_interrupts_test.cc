@@ -17,6 +17,14 @@ struct FakeListRegisters {
 
   unsigned count() const { return static_cast<unsigned>(lr.size()); }
   gic::ListEntry read(unsigned n) const { return lr.at(n); }
+  // ICH_ELRSR_EL2: a bit per entry whose state is invalid.
+  std::uint32_t empty() const {
+    std::uint32_t mask = 0;
+    for (unsigned n = 0; n < count(); ++n) {
+      if (lr[n].state == gic::LrState::kInvalid) mask |= 1u << n;
+    }
+    return mask;
+  }
   void write(unsigned n, const gic::ListEntry& e) { lr.at(n) = e; }
   void deactivate(std::uint32_t intid) { deactivated.push_back(intid); }
   void injected(std::uint32_t intid, unsigned n) { injections.emplace_back(intid, n); }

@@ -112,6 +112,11 @@ using VmExit =
     std::variant<Hypercall, MmioRead, MmioWrite, SysRegRead, SysRegWrite, ExternalInterrupt, CpuUp,
                  CpuDown, SystemDown, SendIpi, Halt, Nothing, FailEntry, Unhandled>;
 
+/// \ingroup vm_exit
+/// \brief The name of exit kind \p kind (a VmExit alternative's index, abi::ExitKind), as the
+/// log prints it; "?" for a number that is no kind.
+std::string_view exit_kind_name(std::size_t kind);
+
 /// The exit's type name as arm_vcpu spells it ("MmioRead", "SendIPI", ...).
 std::string_view exit_name(const VmExit& exit);
 

@@ -10,7 +10,9 @@
   tracer             `hv trace`: non-stopping breakpoints that collect a path's events
   vcpu               finding Aarch64VCpu<H> objects and showing their registers
   printers           pretty-printers for TrapFrame, VmExit and Aarch64VCpu<H>
-  commands           the `hv` command family
+  devices            the VM's device map (which IPA is which emulated device), from the hypervisor
+  frames             `bt`: short frame names, the backtrace ends at the exception boundary
+  commands           the `hv` command family, one module per subject (commands/)
   session            loading symbols and connecting to QEMU
   trace              reading the hypervisor's trace ring from memory
 """
@@ -22,5 +24,5 @@ if gdb is not None and not hasattr(gdb, "execute"):
     gdb = None  # python3 started at the top of the tree imports the gdb/ folder as "gdb"
 
 if gdb is not None:
-    from . import (annotate, annotation_points, commands, cpu_state, printers,  # noqa: F401
+    from . import (annotate, annotation_points, commands, devices, frames, cpu_state, printers,  # noqa: F401
                    session, style, symbols, trace, tracer, vcpu, vmexit)

@@ -18,7 +18,7 @@ from dataclasses import dataclass
 
 import gdb
 
-from . import cpu_state, esr, exits, style, symbols, vmexit
+from . import cpu_state, devices, esr, exits, style, symbols, trace, vmexit
 
 
 @dataclass
@@ -102,15 +102,11 @@ def _frame_elr_spsr(address: int) -> tuple[int, int]:
     return cpu_state.read_u64(base + 256), cpu_state.read_u64(base + 264)
 
 
-def _uart_ipa() -> int:
-    """The guest's UART address from the VM's configuration, if the VM object is visible."""
-    try:
-        for sym_name in ("el2lab_main::vm",):
-            v = gdb.parse_and_eval(f"'{sym_name}'")
-            return int(v["config_"]["uart_ipa"])
-    except gdb.error:
-        pass
-    return exits.UART_IPA
+def _device_map(exit_: vmexit.Exit):
+    """The VM's device map for an MMIO exit (read only then: it costs a few memory reads)."""
+    if exit_.kind not in ("MmioRead", "MmioWrite"):
+        return None
+    return devices.current()
 
 
 def describe_point(r: symbols.Resolved, pc: int) -> str:
@@ -161,7 +157,7 @@ def describe_point(r: symbols.Resolved, pc: int) -> str:
         exit_ = vmexit.at_address(_x(1))
         source = "" if exit_.source == "memory" else " (from the trace ring)"
         return (f"VmExit {style.value(exit_.describe())}{source}; the run loop: "
-                f"{exit_.outcome(_uart_ipa())}")
+                f"{exit_.outcome(_device_map(exit_))}")
     if name == "el2lab_enter_guest":
         frame = _x(0)
         elr, spsr = _frame_elr_spsr(frame)
@@ -244,7 +240,21 @@ def _is_thunk(address: int | None) -> bool:
 def _guest_eret() -> str:
     elr, spsr = cpu_state.register("ELR_EL2"), cpu_state.register("SPSR_EL2")
     return (f"ERET into the guest: PC <- ELR_EL2 {_hex(elr)}{cpu_state.symbol_offset(elr)}, "
-            f"PSTATE <- SPSR_EL2 {_hex(spsr)} ({esr.describe_spsr(spsr)}); x0 {_hex(_x(0))}")
+            f"PSTATE <- SPSR_EL2 {_hex(spsr)} ({esr.describe_spsr(spsr)}); x0 {_hex(_x(0))}"
+            f"{_injected(elr)}")
+
+
+def _injected(elr: int) -> str:
+    """What the ERET target says about the exit's outcome: a target inside the guest's own
+    vector table (VBAR_EL1) means the hypervisor injected an exception (an external abort for
+    an access to no device, an undefined instruction, ...) — read from the machine, not
+    predicted."""
+    vbar = cpu_state.try_register("VBAR") or cpu_state.try_register("VBAR_EL1")
+    if not vbar or not vbar <= elr < vbar + 16 * esr.VECTOR_ENTRY_BYTES or elr % esr.VECTOR_ENTRY_BYTES:
+        return ""
+    i = (elr - vbar) // esr.VECTOR_ENTRY_BYTES
+    return (f"; that is the guest's own vector VBAR_EL1+{elr - vbar:#05x} ({esr.vector_name(i)}): "
+            "the hypervisor injected an exception")
 
 
 def describe_site(site: symbols.Site) -> str:
@@ -258,7 +268,27 @@ def describe_site(site: symbols.Site) -> str:
     if site.kind == "current_el_eret":
         elr, spsr = cpu_state.register("ELR_EL2"), cpu_state.register("SPSR_EL2")
         text += f": PC <- {_hex(elr)}{cpu_state.symbol_offset(elr)} ({esr.describe_spsr(spsr)})"
+        handled = _el2_irq_intid()
+        if handled is not None:
+            text += f"; this IRQ was {exits.intid_name(handled)} (trace ring: IrqDispatch)"
     return text
+
+
+def _el2_irq_intid() -> int | None:
+    """The INTID the HAL acknowledged for the IRQ this CPU took at EL2 (vector 5), from the
+    trace ring: the IrqDispatch record after this CPU's last IrqEntry at EL2; None if the
+    last EL2 exception was not an IRQ or the ring says nothing."""
+    thread = gdb.selected_thread()
+    cpu = thread.num - 1 if thread is not None else 0
+    intid = None
+    for r in trace.read_ring():
+        if r.cpu != cpu:
+            continue
+        if r.kind_name == "IrqEntry" and r.address == 5:
+            intid = -1
+        elif r.kind_name == "IrqDispatch" and intid == -1:
+            intid = r.address
+    return intid if intid is not None and intid >= 0 else None
 
 
 def narrate(pc: int | None = None) -> Narration:
@@ -297,6 +327,19 @@ def _safe(fn, *args) -> str:
         return f"(could not decode this stop: {e})"
 
 
+def width() -> int:
+    """Columns for narration: the terminal's (at most 120), 100 when GDB has no width (batch)."""
+    try:
+        columns = int(gdb.parameter("width") or 0)
+    except (gdb.error, TypeError, ValueError):
+        columns = 0
+    return min(columns, 120) if 40 <= columns else 100
+
+
+def wrap(line: str, indent: str) -> str:
+    return style.wrap(line, indent, width())
+
+
 def describe_stop() -> str:
     """The narration line for the current stop (kept for callers of the first version)."""
     return narrate().line()
@@ -312,7 +355,7 @@ def _on_stop(event) -> None:
     if isinstance(event, gdb.SignalEvent) and event.stop_signal not in ("SIGTRAP", "SIGINT"):
         return
     try:
-        print(narrate().line())
+        print(wrap(narrate().line(), "    "))
     except cpu_state.StateError:
         pass  # the machine is gone (e.g. powered off); GDB says so itself
     except Exception as e:  # noqa: BLE001 — a stop must never end in a Python traceback

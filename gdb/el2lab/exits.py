@@ -7,7 +7,7 @@ No `import gdb`: the unit test runs it with plain python3.
 """
 from __future__ import annotations
 
-from . import esr
+from . import device_map, esr
 
 # The alternatives of el2lab::VmExit, in order (= abi::ExitKind), as arm_vcpu spells them.
 EXIT_KINDS = ["Hypercall", "MmioRead", "MmioWrite", "SysRegRead", "SysRegWrite",
@@ -24,12 +24,23 @@ PSCI_NAMES = {0x8400_0000: "PSCI_VERSION", 0x8400_000A: "PSCI_FEATURES",
 EL2LAB_CALLS = {0xC600_0001: "el2lab EXIT_COUNT", 0xC600_0002: "el2lab NOP",
                 0xC600_0F00: "el2lab TEST_FAULT_AT_EL2"}
 
-UART_IPA = 0x0900_0000  # the guest's PL011 (Vm<H>'s config; QEMU virt's address)
-TEST_DEVICE = 0x0b00_0000
-TEST_DEVICE_SIZE = 0x1000
-TEST_DEVICE_REGS = {0x100: "ID", 0x108: "pattern"}
-PL011_REGS = {0x000: "UARTDR", 0x018: "UARTFR", 0x024: "UARTIBRD", 0x028: "UARTFBRD",
-              0x02c: "UARTLCR_H", 0x030: "UARTCR", 0x038: "UARTIMSC", 0x044: "UARTICR"}
+# Interrupt IDs whose use QEMU virt fixes (its device tree): the PPIs of the generic timer.
+PPI_NAMES = {25: "the GIC maintenance interrupt", 26: "the EL2 physical timer",
+             27: "the virtual timer", 29: "the secure physical timer", 30: "the EL1 physical timer"}
+
+
+def intid_name(intid: int) -> str:
+    """'INTID 27 (the virtual timer, a PPI)': the GIC's number for an interrupt, with its class.
+    'vector' means one of the 16 VBAR_EL2 entries everywhere in el2lab's GDB output."""
+    if intid < 16:
+        what = "an SGI"
+    elif intid < 32:
+        what = f"{PPI_NAMES[intid]}, a PPI" if intid in PPI_NAMES else "a PPI"
+    elif intid < 1020:
+        what = "an SPI"
+    else:
+        what = "a special INTID"
+    return f"INTID {intid} ({what})"
 
 
 def kind_name(index: int) -> str:
@@ -58,7 +69,8 @@ def describe(kind: str, f: dict) -> str:
     if kind == "SysRegWrite":
         return f"SysRegWrite {esr.sysreg_name(f['key'])} = {f['value']:#x}"
     if kind == "ExternalInterrupt":
-        return f"ExternalInterrupt vector {f['vector']}"
+        # The C++ field is `vector` (arm_vcpu's name); it holds the GIC's INTID.
+        return f"ExternalInterrupt INTID {f['vector']}"
     if kind == "CpuUp":
         return (f"CpuUp target {f['target_mpidr']:#x} entry {f['entry_point']:#x} "
                 f"context {f['context_id']:#x}")
@@ -80,17 +92,6 @@ def describe(kind: str, f: dict) -> str:
         text = f"Unhandled {esr.ec_name(esr.bits(f['esr'], 26, 6))}: {f.get('why', '?')}"
         return text + (f" (IPA {f['address']:#x})" if f.get("address") else "")
     return kind
-
-
-def _device(address: int, uart: int) -> str | None:
-    if uart <= address < uart + 0x1000:
-        reg = PL011_REGS.get(address - uart)
-        return f"the PL011 console{' ' + reg if reg else ''} (+{address - uart:#x})"
-    if TEST_DEVICE <= address < TEST_DEVICE + TEST_DEVICE_SIZE:
-        offset = address - TEST_DEVICE
-        reg = TEST_DEVICE_REGS.get(offset, "scratch" if offset < 0x100 else "unlisted")
-        return f"the test device, {reg} register (+{offset:#x})"
-    return None
 
 
 def _hypercall_outcome(f: dict) -> str:
@@ -115,14 +116,19 @@ def _hypercall_outcome(f: dict) -> str:
     return f"{name + ', ' if name else ''}{what}; the guest resumes after the call"
 
 
-def outcome(kind: str, f: dict, uart: int = UART_IPA) -> str:
-    """What Vm<H>::handle does with this exit (core/el2/vm.h), in one phrase."""
+def outcome(kind: str, f: dict, devices: device_map.DeviceMap | None = None) -> str:
+    """What Vm<H>::handle does with this exit (core/el2/vm.h), in one phrase. An MMIO exit is
+    told from `devices`, the VM's device map as the hypervisor has it (devices.py)."""
     if kind == "Hypercall":
         return _hypercall_outcome(f)
     if kind in ("MmioRead", "MmioWrite"):
-        device = _device(f["address"], uart)
+        if devices is None:
+            return ("looks the IPA up among the VM's emulated devices (the device map is not "
+                    "readable here); none there means an external abort is injected")
+        device = devices.describe(f["address"])
         if device is None:
-            return "no device there: an external abort is injected into the guest"
+            return (f"no device there in the VM's device map ({devices.source}): an external "
+                    "abort is injected into the guest")
         if kind == "MmioRead":
             reg = (f"{'x' if f['reg_is_64bit'] else 'w'}{f['reg']}" if "reg" in f
                    else "destination register")
@@ -136,8 +142,10 @@ def outcome(kind: str, f: dict, uart: int = UART_IPA) -> str:
         return ("written through if it is an EL1 memory-management register, "
                 "else an undefined instruction is injected")
     if kind == "ExternalInterrupt":
-        return (f"handles physical interrupt {f.get('vector', '?')} (from H::irq_fetch); "
-                "the guest resumes")
+        intid = f.get("vector")
+        what = intid_name(intid) if isinstance(intid, int) else "the interrupt"
+        return (f"physical_interrupt() handles {what}, acknowledged by H::irq_fetch: forwarded "
+                "to a vCPU through a list register, or a kick; the guest resumes")
     if kind == "CpuUp":
         return ("PSCI CPU_ON: an OFF vCPU becomes ON_PENDING and its physical CPU is kicked to "
                 "start it; ALREADY_ON, ON_PENDING or INVALID_PARAMETERS otherwise")

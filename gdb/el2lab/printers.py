@@ -34,7 +34,25 @@ class TrapFramePrinter:
         return "TrapFrame {\n  " + "\n  ".join(rows) + "\n}"
 
 
+def _field_text(name: str, v) -> str:
+    """One field of a decoded value: numbers in hex (addresses, syndromes, data), counts,
+    indexes and numbers below 10 in decimal, as the narration writes them (`vector` of an
+    ExternalInterrupt holds an INTID, which the GIC documents in decimal)."""
+    if isinstance(v, bool):
+        return "true" if v else "false"
+    if isinstance(v, int):
+        small = v < 10 or "count" in name or name in ("vector", "reg", "width", "id", "id_")
+        return str(v) if small else f"{v:#x}"
+    if isinstance(v, list):
+        return "{" + ", ".join(_field_text(name, x) for x in v) + "}"
+    if isinstance(v, dict):
+        return "{" + ", ".join(f"{k} = {_field_text(k, x)}" for k, x in v.items()) + "}"
+    return repr(v) if isinstance(v, str) else str(v)
+
+
 class VmExitPrinter:
+    """The active alternative and its fields on one line (no children: nothing is repeated)."""
+
     def __init__(self, value: gdb.Value) -> None:
         self.value = value
 
@@ -45,18 +63,8 @@ class VmExitPrinter:
             return f"VmExit <unreadable: {err}>"
         if e.index < 0 or e.index >= len(exits.EXIT_KINDS):
             return f"VmExit <index {e.index}: valueless>"
-        return f"VmExit {e.kind} ({e.describe()})"
-
-    def children(self):
-        try:
-            _, member = vmexit.alternative(self.value)
-        except gdb.error:
-            return
-        if member is None:
-            return
-        for f in member.type.strip_typedefs().fields():
-            if not f.is_base_class and f.name:
-                yield f.name, member[f.name]
+        fields = ", ".join(f"{k} = {_field_text(k, v)}" for k, v in e.fields.items())
+        return f"VmExit {e.kind} {{{fields}}}"
 
 
 class Aarch64VCpuPrinter:
@@ -79,28 +87,63 @@ class Aarch64VCpuPrinter:
             return f"Aarch64VCpu<{hal}> <unreadable: {err}>"
 
     def children(self):
+        # Members as text: numbers in hex (GDB would print MPIDRs and syndromes in decimal),
+        # counts in decimal; members with a printer of their own (the TrapFrame) use it.
         for f in self.value.type.strip_typedefs().fields():
-            if not f.is_base_class and f.name and not f.artificial:
-                yield f.name, self.value[f.name]
+            if f.is_base_class or not f.name or f.artificial:
+                continue
+            member = self.value[f.name]
+            code = member.type.strip_typedefs().code
+            try:
+                if ("count" in f.name or f.name == "id_" or code in (gdb.TYPE_CODE_BOOL, gdb.TYPE_CODE_ENUM)
+                        or lookup(member)):
+                    text = member.format_string()
+                else:
+                    text = member.format_string(format="x")
+            except gdb.error as err:
+                text = f"<unreadable: {err}>"
+            yield f.name, text
+
+    def display_hint(self):
+        return None
 
 
 _VCPU = re.compile(r"^el2lab::Aarch64VCpu<.*>$")
 
 
 def lookup(value: gdb.Value):
+    """The printer for an el2lab type, or None (used by the collection below)."""
     t = value.type.strip_typedefs()
     if t.code != gdb.TYPE_CODE_STRUCT:
         return None
     name = t.tag or t.name or ""
-    if name == "el2lab::TrapFrame":
-        return TrapFramePrinter(value)
-    if vmexit.is_vmexit(t):
-        return VmExitPrinter(value)
-    if _VCPU.match(name):
-        return Aarch64VCpuPrinter(value)
+    for sub in _COLLECTION.subprinters:
+        if sub.enabled and sub.matches(name, t):
+            return sub.make(value)
     return None
 
 
-lookup.name = "el2lab"  # shown by `info pretty-printer`
-lookup.enabled = True
-gdb.printing.register_pretty_printer(None, lookup, replace=True)
+class _Sub(gdb.printing.SubPrettyPrinter):
+    def __init__(self, name: str, matches, make) -> None:
+        super().__init__(name)
+        self.matches = matches
+        self.make = make
+
+
+class _Collection(gdb.printing.PrettyPrinter):
+    """`info pretty-printer` lists it as el2lab with one sub-printer per type; each can be
+    switched off alone (`disable pretty-printer global el2lab;VmExit`)."""
+
+    def __init__(self) -> None:
+        super().__init__("el2lab", [
+            _Sub("TrapFrame", lambda name, t: name == "el2lab::TrapFrame", TrapFramePrinter),
+            _Sub("VmExit", lambda name, t: vmexit.is_vmexit(t), VmExitPrinter),
+            _Sub("Aarch64VCpu", lambda name, t: bool(_VCPU.match(name)), Aarch64VCpuPrinter),
+        ])
+
+    def __call__(self, value: gdb.Value):
+        return lookup(value) if self.enabled else None
+
+
+_COLLECTION = _Collection()
+gdb.printing.register_pretty_printer(None, _COLLECTION, replace=True)

@@ -38,6 +38,7 @@ def start() -> None:
 
     socket = os.environ.get("EL2LAB_GDB_SOCKET", os.path.join(build, "gdb.sock"))
     guest = _guest_of(socket)
+    _drop_other_symbol_files(elf)
     if guest and guest.endswith(".elf") and os.path.exists(guest):
         gdb.execute(f"add-symbol-file {guest}", to_string=True)
         _say(f"guest symbols from {_show(guest)}")
@@ -50,6 +51,8 @@ def start() -> None:
     except gdb.error as e:
         _say(style.bad(f"cannot connect to QEMU at {socket}: {e} (is `make debug` still running?)"))
         return
+    global _connected_socket
+    _connected_socket = socket
     _say(f"connected to QEMU at {_show(socket)}; `help hv` lists the el2lab commands")
     pc = cpu_state.register("pc")
     if cpu_state.symbol_at(pc) == "?":
@@ -59,6 +62,58 @@ def start() -> None:
         entry = symbols.address_of("el2lab_entry")
         gdb.execute(f"tbreak *{entry:#x}" if entry else "tbreak el2lab_entry", to_string=True)
         gdb.execute("continue")
+
+
+_connected_socket = None
+_running = False  # between a resume and the next stop: a closed connection then is QEMU's exit
+
+
+def _on_cont(_event=None) -> None:
+    global _running
+    _running = True
+
+
+def _on_stop(_event=None) -> None:
+    global _running
+    _running = False
+
+
+gdb.events.cont.connect(_on_cont)
+gdb.events.stop.connect(_on_stop)
+
+
+def _on_connection_removed(_event=None) -> None:
+    """GDB reports QEMU's exit at power-off as a raw 'Remote communication error ... Broken
+    pipe' (QEMU closes the socket without an exit packet): say what it means. A `quit` or
+    `disconnect` while stopped closes the connection too, and needs no explanation."""
+    global _running
+    if _connected_socket is not None and _running:
+        _running = False
+        _say(style.warn("QEMU has exited: the guest powered the machine off (or QEMU was "
+                        "stopped)"))
+        _say("`make debug` starts a new run; `make gdb` (or `source gdb/el2lab_gdb.py`) attaches")
+
+
+if hasattr(gdb.events, "connection_removed"):
+    gdb.events.connection_removed.connect(_on_connection_removed)
+
+
+def _drop_other_symbol_files(elf: str) -> None:
+    """Removes symbol files added by an earlier start() (a previous session's guest): `file`
+    replaces only the main one, and a stale guest's symbols would name the wrong functions
+    (a stop in the spin guest shown as the timer guest's on_irq)."""
+    keep = os.path.realpath(elf)
+    for objfile in list(gdb.objfiles()):
+        name = objfile.filename
+        if not objfile.is_valid() or not name or os.path.realpath(name) == keep:
+            continue
+        if objfile.owner is not None or not os.path.exists(name):
+            continue  # separate debug info of a kept file, or GDB's own (vDSO, ...)
+        try:
+            gdb.execute(f"remove-symbol-file {name}", to_string=True)
+            _say(f"dropped the symbols of {_show(name)} (an earlier session's guest)")
+        except gdb.error:
+            pass
 
 
 def _guest_of(socket: str) -> str | None:

@@ -47,3 +47,26 @@ _STAGE_COLOURS = {"entry": "1;33", "dispatch": "1;35", "exit": "1;34", "resume":
 def stage(stage_name: str, text: str) -> str:
     """Text in the colour of an exception-path stage (entry, dispatch, exit, resume, ...)."""
     return _wrap(_STAGE_COLOURS.get(stage_name, "1"), text)
+
+
+def wrap(line: str, indent: str, limit: int = 100) -> str:
+    """A long narration line cut at its clauses ('; ') and then at words, continuation lines
+    indented under the text: a stop reads as a short paragraph instead of a 400-column line."""
+    if len(line) <= limit:
+        return line
+    out, current = [], ""
+    for i, clause in enumerate(line.split("; ")):
+        piece = clause if i == 0 else "; " + clause
+        if current and len(current) + len(piece) > limit:
+            out.append(current + ";")
+            current = indent + piece[2:]
+        else:
+            current += piece
+        while len(current) > limit:
+            cut = current.rfind(" ", len(indent) + 1, limit)
+            if cut <= len(indent):
+                break
+            out.append(current[:cut])
+            current = indent + current[cut + 1:]
+    out.append(current)
+    return "\n".join(out)

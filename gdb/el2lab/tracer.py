@@ -39,6 +39,30 @@ KINDS = {
 }
 
 
+# --from-guest / --at-el2: which of the 16 vectors count (0-7: taken at EL2, 8-15: from a lower EL).
+ORIGINS = {
+    "from-guest": ("from the guest", lambda i: i >= 8),
+    "at-el2": ("taken at EL2", lambda i: i < 8),
+}
+
+TIMER_GUEST = "make debug GUEST=build/aarch64/guests/timer/timer.elf"
+
+# The last stop GDB reported: tells a Ctrl-C (SIGINT) from a breakpoint of someone else.
+_last_stop = None
+
+
+def _on_stop(event) -> None:
+    global _last_stop
+    _last_stop = event
+
+
+gdb.events.stop.connect(_on_stop)
+
+
+def _interrupted() -> bool:
+    return isinstance(_last_stop, gdb.SignalEvent) and _last_stop.stop_signal == "SIGINT"
+
+
 def _many(count: int, what: str) -> str:
     return f"{count} {what}" + ("s" if count != 1 else "")
 STAGES = {"entry", "dispatch", "hal", "exit", "resume"}
@@ -86,12 +110,14 @@ class Tracer:
     breakpoints, so stop() returns True at the moments the set must change and the command
     loop (run()) re-arms and continues."""
 
-    def __init__(self, kind: str, count: int) -> None:
+    def __init__(self, kind: str, count: int, origin: str | None = None) -> None:
         self.kind = kind
+        self.origin = origin
         self.wanted = count
         self.stack: list[Trip] = []
         self.done: list[Trip] = []
         self.others = 0          # exceptions of other kinds seen meanwhile
+        self.irqs = 0            # IRQ/FIQ vectors seen, wanted or not
         self.errors: list[str] = []
         self.hcr: int | None = None
         self.vector_bps: list[_Breakpoint] = []
@@ -155,7 +181,9 @@ class Tracer:
             pc = cpu_state.register("pc")
             base = symbols.address_of("el2lab_vector_table") or pc
             index = (pc - base) // esr.VECTOR_ENTRY_BYTES
-            matching = KINDS[self.kind][1](index)
+            self.irqs += index in esr.IRQ_VECTORS
+            matching = KINDS[self.kind][1](index) and (
+                self.origin is None or ORIGINS[self.origin][1](index))
             trip = Trip(index, matching)
             if matching:
                 trip.events.append(self._event())
@@ -171,7 +199,13 @@ class Tracer:
             return False  # before the first exception (the first guest entry)
         trip = self.stack[-1]
         if trip.matching:
-            trip.events.append(self._event())
+            event = self._event()
+            last = trip.events[-1] if trip.events else None
+            if (last is not None and event.stage == "dispatch"
+                    and (last.stage, last.symbol) == (event.stage, event.symbol)):
+                trip.events[-1] = event  # the call site inside the dispatch function just entered
+            else:
+                trip.events.append(event)
         if role == "end":
             self.stack.pop()
             if trip.matching:
@@ -185,25 +219,25 @@ def print_trip(kind: str, number: int, total: int, trip: Trip, complete: bool = 
                       f"{esr.VECTOR_SYMBOLS[trip.vector]} ({esr.vector_name(trip.vector)})"))
     for e in trip.events:
         tag = style.stage(e.stage, f"[{e.stage}]".ljust(10))
-        print(f"  {tag} {style.name(e.symbol)}: {e.text}")
+        print(annotate.wrap(f"  {tag} {style.name(e.symbol)}: {e.text}", " " * 13))
     if not complete:
         print("  (the run ended here)")
 
 
-def run(kind: str, count: int) -> None:
-    """The body of `hv trace KIND N` (arguments already checked). Raises StateError."""
+def run(kind: str, count: int, origin: str | None = None) -> None:
+    """The body of `hv trace KIND N [--ORIGIN]` (arguments already checked). Raises StateError."""
     cpu_state.require_target()
-    what = KINDS[kind][0]
-    tracer = Tracer(kind, count)
+    what = KINDS[kind][0] + (f" {ORIGINS[origin][0]}" if origin else "")
+    tracer = Tracer(kind, count, origin)
     armed = tracer.prepare()
     if not tracer.vector_bps:
         tracer.disarm()
         raise cpu_state.StateError("no vector table in this build: is the hypervisor's ELF loaded?")
     cpu = cpu_state.cpu_number()
     on = "" if cpu is None else f" on CPU {cpu}"
-    print(f"hv trace: running until {_many(count, what)} "
-          f"{'have' if count > 1 else 'has'} gone through the hypervisor{on} "
-          f"({armed} breakpoints that record without stopping)")
+    print(annotate.wrap(f"hv trace: running until {_many(count, what)} "
+                        f"{'have' if count > 1 else 'has'} gone through the hypervisor{on}; "
+                        f"{armed} breakpoints record without stopping", "  "))
     if tracer.missing:
         print(style.warn(f"  not in this build, so not narrated: {', '.join(tracer.missing)}"))
     stopped_by = ""
@@ -216,14 +250,16 @@ def run(kind: str, count: int) -> None:
             pc = cpu_state.register("pc")
             ours = {b.location for b in tracer.vector_bps + tracer.stage_bps}
             if f"*{pc:#x}" not in ours:
-                stopped_by = "the CPU stopped elsewhere (another breakpoint?)"
+                stopped_by = ("interrupted (Ctrl-C)" if _interrupted()
+                              else f"the CPU stopped elsewhere, at {pc:#x}{cpu_state.symbol_offset(pc)} "
+                                   "(a breakpoint of yours?)")
                 break
             if tracer.in_flight():
                 tracer.arm_stages()
             else:
                 tracer.disarm_stages()
     except KeyboardInterrupt:
-        stopped_by = "interrupted"
+        stopped_by = "interrupted (Ctrl-C)"
     except gdb.error as e:
         stopped_by = str(e)
     finally:
@@ -237,12 +273,14 @@ def run(kind: str, count: int) -> None:
     for e in tracer.errors[:3]:
         print(style.bad(f"hv trace: an event could not be narrated: {e}"))
     if tracer.finished():
-        print(f"hv trace: {_many(count, what)} narrated ({_many(tracer.others, 'other exception')} "
-              "in between); the CPU is stopped at the ERET")
+        print(annotate.wrap(f"hv trace: {_many(count, what)} narrated ({_many(tracer.others, 'other exception')} "
+                            "in between); the CPU is stopped at the ERET", "  "))
         return
     reason = "the machine powered off" if not cpu_state.has_target() else stopped_by or "stopped"
-    print(style.warn(f"hv trace: {reason} after {len(tracer.done)} of {_many(count, what)} "
-                     f"({_many(tracer.others, 'other exception')} seen)"))
     if kind == "irq" and not tracer.done and tracer.hcr is not None and not tracer.hcr & (1 << 4):
         print(style.warn("  HCR_EL2.IMO was 0: physical IRQs are taken at EL1 by the guest, none "
                          "reaches EL2 in this build (the GIC driver routes them when it lands)"))
+    elif kind == "irq" and not tracer.done and not tracer.irqs and not cpu_state.has_target():
+        print(style.warn(f"  this guest took no interrupt; the timer guest does: {TIMER_GUEST}"))
+    raise cpu_state.StateError(f"{reason} after {len(tracer.done)} of {_many(count, what)} "
+                               f"({_many(tracer.others, 'other exception')} seen)")

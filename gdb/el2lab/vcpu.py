@@ -123,6 +123,16 @@ def _constructed(function: str, name: str) -> bool | None:
         return None
 
 
+NO_VM_YET = ("the VM does not exist yet: el2lab_main creates it (`static Vm<Hal> vm`) once the "
+             "CPUs are up and the guest is loaded; run to a guest exit first (`hv step`)")
+
+
+def vm_exists() -> bool:
+    """False while el2lab_main's `static Vm<Hal> vm` is not constructed (its guard variable
+    is still 0, e.g. stopped at el2lab_entry); True once it is, or when that cannot be told."""
+    return _constructed("el2lab_main", "vm") is not False
+
+
 def find_all() -> list[Found]:
     found: list[Found] = []
     for sym in _function_statics("el2lab_main"):
@@ -234,7 +244,13 @@ Usage: print $vcpu(0)    print $vcpu(1).frame_    print $vcpu(0).frame_.x[0]"""
 
     def invoke(self, index: gdb.Value) -> gdb.Value:
         wanted = int(index)
+        try:
+            cpu_state.require_target()
+        except cpu_state.StateError as e:
+            raise gdb.GdbError(f"$vcpu({wanted}): {e}") from None
         found = find_all()
+        if not found and not vm_exists():
+            raise gdb.GdbError(f"$vcpu({wanted}): {NO_VM_YET}")
         for f in found:
             if f.id == wanted:
                 return f.value

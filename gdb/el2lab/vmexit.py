@@ -31,9 +31,9 @@ class Exit:
         except (KeyError, TypeError):
             return f"{self.kind} " + " ".join(f"{k} {_fmt(v)}" for k, v in self.fields.items())
 
-    def outcome(self, uart: int = exits.UART_IPA) -> str:
+    def outcome(self, devices=None) -> str:
         try:
-            return exits.outcome(self.kind, self.fields, uart)
+            return exits.outcome(self.kind, self.fields, devices)
         except (KeyError, TypeError):
             return "?"
 

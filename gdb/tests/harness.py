@@ -161,6 +161,12 @@ def normalise(text: str, build: Path | None = None, tmp: Path | None = None) -> 
     return "\n".join(lines).strip() + "\n"
 
 
+def unwrap(text: str) -> str:
+    """The output with the narration's line wrapping undone (continuation lines are indented
+    by four spaces or more), so a check can look for a whole sentence."""
+    return re.sub(r"\n {4,}(?![\[#])", " ", text)
+
+
 class Checks:
     """Named checks; prints each failure and the final 'N passed, M failed' line."""
 
@@ -178,7 +184,8 @@ class Checks:
         return ok
 
     def expect(self, text: str, needle: str, what: str) -> bool:
-        return self.check(needle in text, f"{what}: expected {needle!r} in the GDB output")
+        found = needle in text or needle in unwrap(text)
+        return self.check(found, f"{what}: expected {needle!r} in the GDB output")
 
     def reject(self, text: str, needle: str, what: str) -> bool:
         return self.check(needle not in text, f"{what}: {needle!r} must not appear in the GDB output")

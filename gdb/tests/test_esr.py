@@ -16,7 +16,7 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parents[2]
 sys.path.insert(0, str(ROOT / "gdb"))
 
-from el2lab import esr, exits  # noqa: E402
+from el2lab import device_map, esr, exits, style  # noqa: E402
 
 PASSED: list[str] = []
 FAILED: list[str] = []
@@ -171,7 +171,7 @@ def test_exit_descriptions() -> None:
         ("SysRegRead", {"key": esr.sysreg_key(3, 0, 0, 7, 0), "reg": 3}, "SysRegRead ID_AA64MMFR0_EL1 -> x3"),
         ("SysRegWrite", {"key": esr.sysreg_key(3, 0, 1, 0, 0), "value": 0x30D00800},
          "SysRegWrite SCTLR_EL1 = 0x30d00800"),
-        ("ExternalInterrupt", {"vector": 27}, "ExternalInterrupt vector 27"),
+        ("ExternalInterrupt", {"vector": 27}, "ExternalInterrupt INTID 27"),
         ("SystemDown", {"reset": False}, "SystemDown (SYSTEM_OFF)"),
         ("Halt", {"wfe": False}, "Halt (WFI)"),
         ("Unhandled", {"esr": 0x96000000, "address": 0, "why": "x"}, "Unhandled Data Abort from the same EL: x"),
@@ -179,11 +179,43 @@ def test_exit_descriptions() -> None:
     for kind, f, text in cases:
         got = exits.describe(kind, f)
         check(got == text, f"describe({kind}) = {got!r}, expected {text!r}")
-    check("the test device, ID register" in exits.outcome("MmioRead", cases[2][1]), "test device named")
-    check("PL011 console UARTDR" in exits.outcome("MmioWrite", {"address": 0x9000000, "width": 1, "data": 65}),
+    # QEMU virt's map as el2lab's VmConfig holds it on a 2-vCPU GICv3 machine.
+    vm = device_map.from_config(0x9000000, 0x8000000, 0x80A0000, 2, "vm.config_")
+    check("the test device, ID register" in exits.outcome("MmioRead", cases[2][1], vm), "test device named")
+    check("PL011 console, UARTDR" in exits.outcome("MmioWrite", {"address": 0x9000000, "width": 1, "data": 65}, vm),
           "UART data register named")
-    check("external abort" in exits.outcome("MmioWrite", {"address": 0xC000000, "width": 4, "data": 0}),
+    check("external abort" in exits.outcome("MmioWrite", {"address": 0xC000000, "width": 4, "data": 0}, vm),
           "no device: abort injected")
+    # Issue 13, defect 1: the GIC is emulated, not "no device there".
+    gicd = exits.outcome("MmioWrite", {"address": 0x8000000, "width": 4, "data": 1}, vm)
+    check("emulates the GIC distributor (GICD), GICD_CTLR (+0x0)" in gicd and "no device" not in gicd,
+          f"GICD access narrated as emulated: {gicd}")
+    gicr = exits.outcome("MmioRead", {"address": 0x80C0014, "width": 4, "reg": 0, "reg_is_64bit": False,
+                                      "sign_extend": False}, vm)
+    check("GICR_WAKER of vCPU 1's redistributor" in gicr, f"CPU 1's GICR_WAKER named: {gicr}")
+    beyond = exits.outcome("MmioRead", {"address": 0x80E0014, "width": 4, "reg": 0, "reg_is_64bit": False,
+                                        "sign_extend": False}, vm)
+    check("no device there" in beyond, "no redistributor for a third vCPU on a 2-vCPU VM")
+    unknown = exits.outcome("MmioRead", {"address": 0x8000000, "width": 4, "reg": 0, "reg_is_64bit": False,
+                                         "sign_extend": False}, None)
+    check("not readable" in unknown and "emulates" not in unknown, "no device map: no guess")
+    abi = (ROOT / "core/portable/guest_abi.h").read_text()
+    base = int(re.search(r"kBase = (0x[0-9a-f']+);", abi).group(1).replace("'", ""), 16)
+    size = int(re.search(r"kSize = (0x[0-9a-f']+);", abi).group(1).replace("'", ""), 16)
+    check((device_map.TEST_DEVICE, device_map.TEST_DEVICE_SIZE) == (base, size),
+          "device_map's test device differs from guest_abi.h")
+    check(exits.intid_name(27) == "INTID 27 (the virtual timer, a PPI)", "INTID 27 named")
+
+
+def test_wrap() -> None:
+    # Issue 13, defect 11: no narration line longer than the width; clauses start lines.
+    line = "  [entry] x: " + "; ".join(f"clause {i} " + "word " * 12 for i in range(8))
+    wrapped = style.wrap(line, " " * 13, 100)
+    lines = wrapped.split("\n")
+    check(all(len(l) <= 100 for l in lines), "wrapped lines fit in 100 columns")
+    check(len(lines) > 3 and all(l.startswith(" " * 13) for l in lines[1:]), "continuation lines indented")
+    check(wrapped.replace("\n" + " " * 13, " ").split() == line.split(), "no word lost")
+    check(style.wrap("short", "  ", 100) == "short", "short lines untouched")
     check("NOT_SUPPORTED" in exits.outcome("Hypercall", {"function": 0xC6000777, "args": [0] * 6}),
           "unknown hypercall refused")
 
@@ -192,6 +224,7 @@ def main() -> int:
     test_known_values()
     test_tables_match_cpp()
     test_exit_descriptions()
+    test_wrap()
     print(f"{len(PASSED)} passed, {len(FAILED)} failed")
     return 1 if FAILED else 0
 

@@ -90,7 +90,7 @@ def main() -> int:
         ("ESR_EL2 not written by an interrupt", "stale ESR said so"),
         ("`bl ADDR <el2lab::board::QemuVirtHal::irq_fetch>`: H::irq_fetch: direct call",
          "the direct call"),
-        ("VmExit ExternalInterrupt vector ", "the exit"),
+        ("VmExit ExternalInterrupt INTID ", "the exit"),
         ("[el2lab resume] el2lab_guest_eret: ERET into the guest", "back to the guest"),
     ]:
         checks.expect(irq, needle, f"irq {what}")

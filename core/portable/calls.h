@@ -1,0 +1,72 @@
+#pragma once
+/// \file
+/// \brief The answers to a guest's calls that are not power requests: PSCI's informational
+/// functions and el2lab's own hypercalls. Pure: the run loop puts the value in x0.
+
+#include <cstdint>
+#include <span>
+
+#include "core/portable/exit_outcome.h"
+#include "core/portable/guest_abi.h"
+#include "core/portable/psci.h"
+#include "core/portable/vcpu_power.h"
+#include "core/portable/vm_exit.h"
+
+namespace el2lab {
+
+/// \ingroup vmm
+/// \brief What a Hypercall exit is answered with.
+struct CallAnswer {
+  std::int64_t x0 = 0;                       ///< The return value (SMCCC: in x0).
+  Outcome outcome = Outcome::kNotSupported;  ///< For the log.
+  bool fault_at_el2 = false;  ///< The guest asked for the deliberate EL2 fault and may have it.
+};
+
+/// \ingroup vmm
+/// \brief What the answers depend on besides the call.
+struct CallContext {
+  const VCpuPowerTable* power = nullptr;       ///< For AFFINITY_INFO.
+  std::span<const std::uint64_t> exit_counts;  ///< The caller's exits, by abi::ExitKind.
+  bool allow_test_faults = false;              ///< Booted with el2lab.test_faults.
+};
+
+/// \ingroup vmm
+/// \brief PSCI_FEATURES for \p function: SUCCESS for every PSCI function el2lab implements and
+/// for el2lab's own calls (so a guest can probe for them safely), NOT_SUPPORTED otherwise.
+std::int64_t psci_feature(std::uint32_t function);
+
+/// \ingroup vmm
+/// \brief Answers \p call: PSCI_VERSION (1.1), PSCI_FEATURES, AFFINITY_INFO,
+/// MIGRATE_INFO_TYPE, el2lab's kExitCount / kNop / kTestFaultAtEl2; NOT_SUPPORTED for the rest.
+/// Inline: it is on the hypercall exit path.
+inline CallAnswer answer_call(const Hypercall& call, const CallContext& context) {
+  // SMCCC: the function ID is w0; the upper half of x0 is ignored.
+  const auto function = static_cast<std::uint32_t>(call.function);
+  switch (function) {
+    case static_cast<std::uint32_t>(psci::Function::kVersion):
+      return {psci::kVersion1_1, Outcome::kPsciVersion};
+    case static_cast<std::uint32_t>(psci::Function::kFeatures):
+      return {psci_feature(static_cast<std::uint32_t>(call.args[0])), Outcome::kAnswered};
+    case static_cast<std::uint32_t>(psci::Function::kAffinityInfo32):
+    case static_cast<std::uint32_t>(psci::Function::kAffinityInfo64):
+      if (context.power == nullptr) {
+        return {static_cast<std::int64_t>(psci::Status::kInvalidParameters), Outcome::kAnswered};
+      }
+      return {context.power->affinity_info(call.args[0], call.args[1]), Outcome::kAnswered};
+    case static_cast<std::uint32_t>(psci::Function::kMigrateInfoType):
+      return {2, Outcome::kNoTrustedOs};  // 2: no Trusted OS that would need migrating
+    case static_cast<std::uint32_t>(abi::Hypercall::kExitCount): {
+      const std::uint64_t kind = call.args[0];
+      std::uint64_t count = kind < context.exit_counts.size() ? context.exit_counts[kind] : 0;
+      // The count includes this very call; the ABI promises it does not.
+      if (kind == static_cast<std::uint64_t>(abi::ExitKind::kHypercall) && count > 0) --count;
+      return {static_cast<std::int64_t>(count), Outcome::kExitCount};
+    }
+    case static_cast<std::uint32_t>(abi::Hypercall::kNop): return {0, Outcome::kNop};
+    case static_cast<std::uint32_t>(abi::Hypercall::kTestFaultAtEl2):
+      return {abi::kNotSupported, Outcome::kTestFaultRefused, context.allow_test_faults};
+    default: return {abi::kNotSupported, Outcome::kNotSupported};
+  }
+}
+
+}  // namespace el2lab

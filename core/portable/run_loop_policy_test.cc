@@ -1,0 +1,148 @@
+// The run loop's decisions that need no hardware: answers to calls, the MMIO bus, and the log's
+// words for each outcome.
+#include <gtest/gtest.h>
+
+#include <array>
+#include <string>
+
+#include "core/portable/calls.h"
+#include "core/portable/exit_outcome.h"
+#include "core/portable/guest_abi.h"
+#include "core/portable/mmio_bus.h"
+#include "core/portable/psci.h"
+
+namespace el2lab {
+namespace {
+
+Hypercall call(std::uint64_t function, std::uint64_t a1 = 0, std::uint64_t a2 = 0) {
+  Hypercall c;
+  c.function = function;
+  c.args[0] = a1;
+  c.args[1] = a2;
+  return c;
+}
+
+constexpr auto kSuccess = static_cast<std::int64_t>(psci::Status::kSuccess);
+constexpr auto kNotSupported = static_cast<std::int64_t>(psci::Status::kNotSupported);
+
+TEST(Calls, PsciVersionIsOnePointOneAndUpperBitsOfX0AreIgnored) {
+  const CallAnswer a = answer_call(call(0x8400'0000), {});
+  EXPECT_EQ(a.x0, 0x1'0001);
+  EXPECT_EQ(a.outcome, Outcome::kPsciVersion);
+  // SMCCC: w0 is the function ID; garbage above it does not change the call.
+  EXPECT_EQ(answer_call(call(0xdead'beef'8400'0000), {}).x0, 0x1'0001);
+}
+
+TEST(Calls, PsciFeaturesAnswersForWhatIsImplementedAndForEl2labsOwnCalls) {
+  EXPECT_EQ(answer_call(call(0x8400'000a, 0xc400'0003), {}).x0, kSuccess);       // CPU_ON
+  EXPECT_EQ(answer_call(call(0x8400'000a, 0x8400'0008), {}).x0, kSuccess);       // SYSTEM_OFF
+  EXPECT_EQ(answer_call(call(0x8400'000a, 0xc400'0001), {}).x0, kNotSupported);  // CPU_SUSPEND
+  EXPECT_EQ(psci_feature(static_cast<std::uint32_t>(abi::Hypercall::kNop)), kSuccess);
+  EXPECT_EQ(psci_feature(static_cast<std::uint32_t>(abi::Hypercall::kTestFaultAtEl2)),
+            kNotSupported);
+}
+
+TEST(Calls, AffinityInfoReadsThePowerTable) {
+  const std::array<std::uint64_t, 2> mpidrs{0x8000'0000, 0x8000'0001};
+  VCpuPowerTable power(mpidrs);
+  power.cpu_on(0x8000'0000, {0x4008'0000, 0});
+  const CallContext context{&power, {}, false};
+  // AFFINITY_INFO answers 1 (OFF) for the second vCPU, INVALID_PARAMETERS for a stranger.
+  EXPECT_EQ(answer_call(call(0xc400'0004, 0x1, 0), context).x0, 1);
+  EXPECT_EQ(answer_call(call(0xc400'0004, 0x7, 0), context).x0,
+            static_cast<std::int64_t>(psci::Status::kInvalidParameters));
+  // Without a power table (a lab that has none yet) it is refused rather than guessed.
+  EXPECT_EQ(answer_call(call(0xc400'0004, 0x1, 0), {}).x0,
+            static_cast<std::int64_t>(psci::Status::kInvalidParameters));
+}
+
+TEST(Calls, ExitCountLeavesOutTheQueryItself) {
+  std::array<std::uint64_t, static_cast<std::size_t>(abi::ExitKind::kCount)> counts{};
+  counts[static_cast<std::size_t>(abi::ExitKind::kHypercall)] = 5;
+  counts[static_cast<std::size_t>(abi::ExitKind::kMmioRead)] = 7;
+  const CallContext context{nullptr, counts, false};
+  const auto exit_count = static_cast<std::uint64_t>(abi::Hypercall::kExitCount);
+  EXPECT_EQ(answer_call(call(exit_count, 0), context).x0, 4);  // 5 hypercalls, this one of them
+  EXPECT_EQ(answer_call(call(exit_count, 1), context).x0, 7);
+  EXPECT_EQ(answer_call(call(exit_count, 99), context).x0, 0);  // no such kind: none taken
+}
+
+TEST(Calls, TheDeliberateEl2FaultNeedsTheBootArgument) {
+  const auto fault = static_cast<std::uint64_t>(abi::Hypercall::kTestFaultAtEl2);
+  EXPECT_FALSE(answer_call(call(fault), {nullptr, {}, false}).fault_at_el2);
+  EXPECT_EQ(answer_call(call(fault), {nullptr, {}, false}).outcome, Outcome::kTestFaultRefused);
+  EXPECT_TRUE(answer_call(call(fault), {nullptr, {}, true}).fault_at_el2);
+}
+
+TEST(Calls, UnknownCallsAreNotSupported) {
+  const CallAnswer a = answer_call(call(0xc600'0777), {});
+  EXPECT_EQ(a.x0, kNotSupported);
+  EXPECT_EQ(a.outcome, Outcome::kNotSupported);
+  EXPECT_EQ(answer_call(call(0x8400'0015), {}).x0, kNotSupported);  // a PSCI ID el2lab lacks
+}
+
+TEST(MmioBus, FindsTheDeviceAndTheOffsetInItsWindow) {
+  MmioBus bus;
+  ASSERT_TRUE(bus.add(0x0900'0000, 0x1000, MmioDevice::kUart));
+  ASSERT_TRUE(bus.add(0x0800'0000, 0x1'0000, MmioDevice::kDistributor));
+  ASSERT_TRUE(bus.add(0x080a'0000, 0x4'0000, MmioDevice::kRedistributors));
+  const MmioTarget t = bus.find(0x0900'0018);
+  EXPECT_EQ(t.device, MmioDevice::kUart);
+  EXPECT_EQ(t.offset, 0x18u);
+  EXPECT_EQ(bus.find(0x080c'0014).device, MmioDevice::kRedistributors);
+  EXPECT_EQ(bus.find(0x080c'0014).offset, 0x2'0014u);
+  // Just past a window, and far away: nothing.
+  EXPECT_EQ(bus.find(0x0900'1000).device, MmioDevice::kNone);
+  EXPECT_EQ(bus.find(0x080e'0000).device, MmioDevice::kNone);
+  EXPECT_EQ(bus.find(0).device, MmioDevice::kNone);
+  EXPECT_EQ(bus.find(~0ull).device, MmioDevice::kNone);
+}
+
+TEST(MmioBus, RefusesOverlapsEmptyWindowsWrapAroundAndOverflow) {
+  MmioBus bus;
+  ASSERT_TRUE(bus.add(0x1000, 0x1000, MmioDevice::kUart));
+  EXPECT_FALSE(bus.add(0x1800, 0x1000, MmioDevice::kTestDevice));  // overlaps
+  EXPECT_FALSE(bus.add(0x0800, 0x1000, MmioDevice::kTestDevice));  // overlaps from below
+  EXPECT_FALSE(bus.add(0x5000, 0, MmioDevice::kTestDevice));
+  EXPECT_FALSE(bus.add(~0ull - 0xfff, 0x2000, MmioDevice::kTestDevice));
+  EXPECT_TRUE(bus.add(0x2000, 0x1000, MmioDevice::kTestDevice));  // adjacent is fine
+  for (std::uint64_t i = 2; i < MmioBus::kMaxRegions; ++i) {
+    EXPECT_TRUE(bus.add(0x10'0000 * i, 0x1000, MmioDevice::kTestDevice));
+  }
+  EXPECT_FALSE(bus.add(0x7000'0000, 0x1000, MmioDevice::kTestDevice));  // full
+  EXPECT_EQ(bus.end() - bus.begin(), static_cast<std::ptrdiff_t>(MmioBus::kMaxRegions));
+}
+
+std::string text(const ExitOutcome& o) {
+  return std::string(describe_outcome(o).view());
+}
+
+TEST(ExitOutcome, TheLogsWordsComeFromTheOutcomeAndItsNumbers) {
+  EXPECT_EQ(text({Outcome::kPsciVersion}), "PSCI 1.1");
+  EXPECT_EQ(text({Outcome::kCpuOnStarted, 3}), "vCPU 3 switched on (its CPU is kicked)");
+  EXPECT_EQ(text({Outcome::kSgiSent, 6, 0b1010}), "SGI 6 to vCPU 1 vCPU 3");
+  EXPECT_EQ(text({Outcome::kSgiNobody, 2}), "SGI 2 to nobody (no target is on)");
+  EXPECT_EQ(text({Outcome::kNoDevice}), "no device there: external abort injected");
+  EXPECT_EQ(text({static_cast<Outcome>(200)}), "");  // out of range: nothing, not a crash
+}
+
+TEST(ExitOutcome, ErrorsAndTheEndOfARunAreAlwaysLogged) {
+  EXPECT_TRUE(always_logged(Outcome::kNoDevice));
+  EXPECT_TRUE(always_logged(Outcome::kSysRegNotModelled));
+  EXPECT_TRUE(always_logged(Outcome::kPoweredOff));
+  EXPECT_TRUE(always_logged(Outcome::kLastVcpuOff));
+  EXPECT_FALSE(always_logged(Outcome::kCpuOffWaits));
+  EXPECT_FALSE(always_logged(Outcome::kEmulated));
+  EXPECT_FALSE(always_logged(Outcome::kTimerForwarded));
+}
+
+TEST(ExitKindNames, OneTableNamesEveryKindInAbiOrder) {
+  EXPECT_EQ(exit_kind_name(static_cast<std::size_t>(abi::ExitKind::kHypercall)), "Hypercall");
+  EXPECT_EQ(exit_kind_name(static_cast<std::size_t>(abi::ExitKind::kSendIpi)), "SendIPI");
+  EXPECT_EQ(exit_kind_name(static_cast<std::size_t>(abi::ExitKind::kUnhandled)), "Unhandled");
+  EXPECT_EQ(exit_kind_name(static_cast<std::size_t>(abi::ExitKind::kCount)), "?");
+  EXPECT_EQ(exit_name(VmExit{Halt{}}), "Halt");
+}
+
+}  // namespace
+}  // namespace el2lab
