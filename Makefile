@@ -7,6 +7,7 @@
 #   make debug      like run, but QEMU waits for GDB ...
 #   make gdb        ... which this attaches, in a second terminal
 #   make docs       build the reference site into build/docs/html (Doxygen + PlantUML)
+#   make bench      instructions per exit round trip (el2lab, el2lab-static, bare QEMU) -> build/bench
 #   make clean      remove the build tree
 #
 # The labs (labs/README.md):
@@ -99,3 +100,8 @@ autograder:
 
 clean:
 	rm -rf $(BUILD) compile_commands.json
+
+# ---- make bench: exit round trips counted under -icount (tools/bench, docs/benchmarks.md) ----
+.PHONY: bench
+bench: build
+	@$(PYTHON) tools/bench/run_bench.py --build-dir $(BUILD)

@@ -33,6 +33,7 @@
 #include "core/portable/exit_outcome.h"
 #include "core/portable/gic.h"
 #include "core/portable/guest_abi.h"
+#include "core/portable/halt_policy.h"
 #include "core/portable/mmio_bus.h"
 #include "core/portable/psci.h"
 #include "core/portable/sgi_routing.h"
@@ -201,51 +202,15 @@ class Vm {
   // Waits, with IRQs masked, until vCPU `cpu` is switched on. The CPU sleeps in WFI between
   // looks: CPU_ON sends it the kick SGI, which wakes WFI even while masked, and is then
   // acknowledged here without being taken.
-  StartRequest wait_for_power_on(std::uint32_t cpu) {
-    for (;;) {
-      {
-        const SpinLockGuard guard(lock_);
-        if (cpu < config_.vcpu_count) {
-          if (auto start = power_.take_start(cpu)) return *start;
-        }
-      }
-      H::wait_for_kick();
-    }
-  }
+  StartRequest wait_for_power_on(std::uint32_t cpu);
 
   // CPU_ON by vCPU `id`: validates the entry point, marks the target ON_PENDING and kicks its
   // physical CPU, which picks the request up in wait_for_power_on().
-  ExitOutcome cpu_up(const CpuUp& up, std::uint32_t id) {
-    ExitOutcome outcome;
-    psci::Status status;
-    std::uint32_t target = 0;
-    if (!in(up.entry_point, config_.ram_base, config_.ram_size)) {
-      status = psci::Status::kInvalidAddress;
-      outcome.what = Outcome::kCpuOnInvalidAddress;
-    } else {
-      status = power_.cpu_on(up.target_mpidr, {up.entry_point, up.context_id}, &target);
-      switch (status) {
-        case psci::Status::kSuccess:
-          outcome = {Outcome::kCpuOnStarted, target};
-          H::send_kick(target);
-          break;
-        case psci::Status::kAlreadyOn: outcome.what = Outcome::kCpuOnAlreadyOn; break;
-        case psci::Status::kOnPending: outcome.what = Outcome::kCpuOnPending; break;
-        default: outcome.what = Outcome::kCpuOnNoSuchVcpu; break;
-      }
-    }
-    vcpus_[id].set_return_value(static_cast<std::uint64_t>(static_cast<std::int64_t>(status)));
-    return outcome;
-  }
+  ExitOutcome cpu_up(const CpuUp& up, std::uint32_t id);
 
   // vCPU `id` is off (CPU_OFF): forget its interrupts, silence its timer (PSCI: its state is
   // lost), and end the run if no vCPU is left; otherwise its CPU goes back to waiting.
-  void power_down(std::uint32_t id) {
-    HardwareListRegisters<H> lrs{id, vcpus_[id].exit_pc()};
-    irqs_[id].clear(lrs);
-    asm volatile("msr cntv_ctl_el0, xzr; isb");
-    if (!power_.any_on()) end_run();
-  }
+  void power_down(std::uint32_t id);
 
   // ---- calls and system registers ---------------------------------------------------------
 
@@ -339,40 +304,11 @@ class Vm {
   }
 
   // A physical interrupt the HAL acknowledged on vCPU `id`'s CPU: keep it or forward it.
-  ExitOutcome physical_interrupt(std::uint32_t intid, std::uint32_t id) {
-    if (intid == gic::kSpurious) return {Outcome::kSpurious};
-    H::irq_priority_drop(intid);
-    if (intid == gic::kVirtualTimerPpi) {
-      // The guest's own timer: forwarded, and left active until the guest's EOI.
-      if (!irqs_[id].queue(intid, forwarding())) {
-        H::irq_deactivate(intid);
-        return {Outcome::kTimerDropped};
-      }
-      return {Outcome::kTimerForwarded};
-    }
-    H::irq_deactivate(intid);
-    // A maintenance interrupt: the EOI'd entries were reaped on the way here, which lowered
-    // the maintenance line.
-    if (intid == gic::kMaintenancePpi) return {Outcome::kMaintenance};
-    if (intid == gic::kKickSgi) return {Outcome::kKick};
-    return {Outcome::kNotTheGuests};
-  }
+  ExitOutcome physical_interrupt(std::uint32_t intid, std::uint32_t id);
 
   // Queues SGI `intid` from vCPU `sender` for every vCPU in `targets` that is on, and kicks
   // the physical CPUs of the others so they deliver it now.
-  ExitOutcome send_sgi(vgic::VCpuMask targets, std::uint32_t intid, std::uint32_t sender) {
-    std::uint32_t reached = 0;
-    for (std::uint32_t t = 0; t < config_.vcpu_count; ++t) {
-      if (((targets >> t) & 1) == 0) continue;
-      if (power_.state(t) == PowerState::kOff) continue;  // an off CPU takes no interrupts
-      // GICv2 guests read the sender in GICC_IAR; GICv3 list registers have no such field.
-      const auto source = static_cast<std::uint8_t>(config_.gic == GicVersion::kV2 ? sender : 0);
-      if (!irqs_[t].queue(intid, vgic::VirtualInterrupts::Source::kVirtual, source)) continue;
-      if (t != sender) H::send_kick(t);
-      reached |= 1u << t;
-    }
-    return {reached != 0 ? Outcome::kSgiSent : Outcome::kSgiNobody, intid, reached};
-  }
+  ExitOutcome send_sgi(vgic::VCpuMask targets, std::uint32_t intid, std::uint32_t sender);
 
   // WFI/WFE. WFE completes at once: another vCPU's SEV does not trap, so a vCPU asleep at EL2
   // would miss the event it waits for (WFE may always complete early, so this is allowed).
@@ -382,108 +318,24 @@ class Vm {
   // function then handles the queue. If nothing could ever wake the vCPU (its timer is off or
   // masked and no other vCPU is on), the WFI completes at once rather than park the CPU for
   // ever — the architecture lets WFI complete spuriously.
-  ExitOutcome halt(const Halt& halt, std::uint32_t id, SpinLockGuard& guard) {
-    if (halt.wfe) return {Outcome::kWfeCompletes};
-    HardwareListRegisters<H> lrs{id, vcpus_[id].exit_pc()};
-    if (irqs_[id].waiting(lrs, vgic_, id)) return {Outcome::kInterruptWaiting};
-    if (!virtual_timer_can_fire(id) && !another_vcpu_on(id)) return {Outcome::kNothingCanWake};
-    CpuLocal& cpu = this_cpu();
-    guard.unlock();
-    // WFI with IRQs still masked (it wakes on a pending interrupt all the same), then open a
-    // window to take it. Unmasking first would lose an IRQ that arrives just before the WFI:
-    // it would be taken, and the WFI would then sleep with nothing left to wake it.
-    while (cpu.irq_queue_length == 0) {
-      asm volatile("wfi; msr daifclr, #2; isb; msr daifset, #2" ::: "memory");
-    }
-    guard.lock();
-    ExitOutcome outcome{Outcome::kWoke};
-    for (std::uint32_t i = 0; i < cpu.irq_queue_length; ++i) {
-      outcome = physical_interrupt(cpu.irq_queue[i], id);
-    }
-    cpu.irq_queue_length = 0;
-    return outcome;
-  }
-
-  bool virtual_timer_can_fire(std::uint32_t id) const {
-    std::uint64_t ctl;
-    asm volatile("mrs %0, cntv_ctl_el0" : "=r"(ctl));
-    constexpr std::uint64_t kEnable = 1, kImask = 2;
-    return (ctl & (kEnable | kImask)) == kEnable && vgic_.deliverable(gic::kVirtualTimerPpi, id);
-  }
-
-  bool another_vcpu_on(std::uint32_t id) const {
-    for (std::uint32_t t = 0; t < config_.vcpu_count; ++t) {
-      if (t != id && power_.state(t) != PowerState::kOff) return true;
-    }
-    return false;
-  }
+  ExitOutcome halt(const Halt& halt, std::uint32_t id, SpinLockGuard& guard);
 
   // ---- the log and the end ------------------------------------------------------------------
 
   // One line per exit, up to config_.exits_logged of each kind, so every kind of exit shows up
   // decoded without a busy guest flooding the log; the console's own traffic is not logged.
   // Once the guest has started a second vCPU, each line says which vCPU exited.
-  void report(const VmExit& exit, std::uint32_t id, const ExitOutcome& outcome) {
-    const std::uint32_t seen = ++exits_seen_[exit.index()];
-    // The common case — past the limit, nothing to say — costs a count and a compare.
-    if (seen > config_.exits_logged + 1 && !always_logged(outcome.what)) [[likely]]
-      return;
-    print_exit(exit, id, outcome, seen);
-  }
+  void report(const VmExit& exit, std::uint32_t id, const ExitOutcome& outcome);
 
   // The log line of report(), kept out of the exit path: text is made only here.
   [[gnu::noinline, gnu::cold]] void print_exit(const VmExit& exit, std::uint32_t id,
-                                               const ExitOutcome& outcome, std::uint32_t seen) {
-    if (seen <= config_.exits_logged || always_logged(outcome.what)) {
-      fmt::Buffer<16> who;
-      if (power_.ever_started() > 1) fmt::write(who, "vCPU ", id, ": ");
-      log(who.view(), "exit ", describe_exit(exit).view(), " at PC ",
-          fmt::Hex{vcpus_[id].exit_pc()}, ": ", describe_outcome(outcome).view());
-    } else {
-      log("(further ", exit_name(exit),
-          " exits are counted, not printed: see the summary at the end)");
-    }
-  }
+                                               const ExitOutcome& outcome, std::uint32_t seen);
 
-  [[noreturn]] void fault_at_el2_on_purpose() {
-    // cppcheck-suppress ignoredReturnValue ; el2lab::log, which cppcheck takes for std::log
-    log("test hypercall: faulting at EL2 on purpose (bootargs allow it)");
-    // Beyond the physical address range: with the EL2 MMU off this is an address size fault,
-    // a data abort taken at EL2, which the panic report then explains.
-    volatile auto* nowhere = reinterpret_cast<volatile std::uint64_t*>(0xffff'0000'0000'0000);
-    (void)*nowhere;
-    panic("the deliberate EL2 fault did not fault");
-  }
+  [[noreturn]] void fault_at_el2_on_purpose();
 
   // The summary, then power off. With several vCPUs, each kind's total is followed by its
   // split between the vCPUs that ran.
-  [[noreturn]] void end_run() {
-    guest_console_flush();
-    const std::uint32_t ran = power_.ever_started() > 1 ? config_.vcpu_count : 1;
-    if (ran == 1) {
-      // cppcheck-suppress ignoredReturnValue ; el2lab::log, not std::log
-      log("exits taken by vCPU 0:");
-    } else {
-      log("exits taken by the VM's ", power_.ever_started(), " vCPUs (total, then per vCPU):");
-    }
-    for (std::size_t kind = 0; kind < static_cast<std::size_t>(abi::ExitKind::kCount); ++kind) {
-      const auto k = static_cast<abi::ExitKind>(kind);
-      std::uint64_t total = 0;
-      for (std::uint32_t v = 0; v < ran; ++v) total += vcpus_[v].exit_count(k);
-      if (total == 0) continue;
-      if (ran == 1) {
-        log("  ", fmt::Padded{exit_kind_name(kind), 18}, total);
-        continue;
-      }
-      fmt::Buffer<120> split;
-      for (std::uint32_t v = 0; v < ran; ++v) {
-        fmt::write(split, v == 0 ? "" : ", ", v, ": ", vcpus_[v].exit_count(k));
-      }
-      log("  ", fmt::Padded{exit_kind_name(kind), 18}, total, "  (", split.view(), ")");
-    }
-    log("console: ", uart_.bytes_sent(), " bytes from the guest; powering the machine off");
-    firmware::system_off();
-  }
+  [[noreturn]] void end_run();
 
   // ---- construction -------------------------------------------------------------------------
 
@@ -526,3 +378,8 @@ class Vm {
 /// \}
 
 }  // namespace el2lab
+
+// The member definitions of each side of the run loop.
+#include "core/el2/vm_interrupts.h"
+#include "core/el2/vm_log.h"
+#include "core/el2/vm_power.h"

@@ -8,6 +8,7 @@
 #include "core/portable/calls.h"
 #include "core/portable/exit_outcome.h"
 #include "core/portable/guest_abi.h"
+#include "core/portable/halt_policy.h"
 #include "core/portable/mmio_bus.h"
 #include "core/portable/psci.h"
 
@@ -142,6 +143,35 @@ TEST(ExitKindNames, OneTableNamesEveryKindInAbiOrder) {
   EXPECT_EQ(exit_kind_name(static_cast<std::size_t>(abi::ExitKind::kUnhandled)), "Unhandled");
   EXPECT_EQ(exit_kind_name(static_cast<std::size_t>(abi::ExitKind::kCount)), "?");
   EXPECT_EQ(exit_name(VmExit{Halt{}}), "Halt");
+}
+
+TEST(HaltPolicy, WfeCompletesAWaitingInterruptResumesAndAHopelessWfiCompletes) {
+  EXPECT_EQ(halt_action({true, false, true, true}), HaltAction::kCompleteWfe);
+  EXPECT_EQ(halt_action({false, true, false, false}), HaltAction::kResume);
+  EXPECT_EQ(halt_action({false, false, false, false}), HaltAction::kCompleteAtOnce);
+  EXPECT_EQ(halt_action({false, false, true, false}), HaltAction::kSleep);
+  EXPECT_EQ(halt_action({false, false, false, true}), HaltAction::kSleep);
+}
+
+TEST(HaltPolicy, TheTimerCanFireOnlyWhenEnabledUnmaskedAndDeliverable) {
+  EXPECT_TRUE(virtual_timer_can_fire(0b001, true));
+  EXPECT_TRUE(virtual_timer_can_fire(0b101, true));  // ISTATUS set: still fires
+  EXPECT_FALSE(virtual_timer_can_fire(0b011, true));  // masked
+  EXPECT_FALSE(virtual_timer_can_fire(0b000, true));  // off
+  EXPECT_FALSE(virtual_timer_can_fire(0b001, false));  // the guest's GIC keeps it out
+}
+
+TEST(SgiFanOut, OnlyVCpusThatAreNotOffReceive) {
+  const std::array<std::uint64_t, 4> mpidrs{0x8000'0000, 0x8000'0001, 0x8000'0002, 0x8000'0003};
+  VCpuPowerTable power(mpidrs);
+  power.cpu_on(0x8000'0000, {0x4008'0000, 0});
+  power.cpu_on(0x8000'0002, {0x4008'0000, 0});  // ON_PENDING counts: it will run
+  EXPECT_EQ(sgi_recipients(0b1111, power), 0b0101u);
+  EXPECT_EQ(sgi_recipients(0b1010, power), 0u);
+  EXPECT_EQ(sgi_recipients(1u << 31, power), 0u);  // beyond the VM: nobody
+  EXPECT_TRUE(another_vcpu_on(0, power));
+  power.cpu_off(2);
+  EXPECT_FALSE(another_vcpu_on(0, power));
 }
 
 }  // namespace

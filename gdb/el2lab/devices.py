@@ -2,59 +2,45 @@
 
 Sources, best first:
 
-1. `el2lab_device_table`, a table the hypervisor exports for debuggers (not in core/ yet;
-   this is the layout GDB reads, little-endian):
+1. The VM's MMIO bus (core/portable/mmio_bus.h): el2lab_main's `static Vm<Hal> vm` holds
+   `mmio_bus_`, the one table every MmioRead/MmioWrite exit is looked up in — `regions_[i]`
+   with `base`, `size` and `device` (an MmioDevice: kUart, kDistributor, kRedistributors,
+   kTestDevice), `count_` of them. GDB reads the same table the hypervisor routes with, so the
+   narration cannot disagree with it.
 
-       offset  field       type      meaning
-       0       magic       u32       0x54564544 ("DEVT" in memory order)
-       4       version     u16       1
-       6       entry_size  u16       32
-       8       count       u32       number of entries that follow
-       12      reserved    u32       0
-       16      entries     count x { u64 base (guest IPA); u64 size (bytes);
-                                     char name[16] (NUL-padded: "pl011", "gicd", "gicr",
-                                     "test", or any other device's name) }
-
-2. The VM's own configuration: el2lab_main's `static Vm<Hal> vm`, its config_ (uart_ipa,
-   gicd_ipa, gicr_ipa, vcpu_count) — the values Vm<H>::mmio_read/mmio_write test addresses
-   against — with the architectural sizes of the GIC frames.
+2. The VM's configuration (`config_`: uart_ipa, gicd_ipa, gicr_ipa, vcpu_count) with the
+   architectural sizes of the GIC frames, for a build without the bus.
 
 If neither is readable (no debug information, the VM not built yet) there is no map, and the
 narration says it cannot tell which device an address is, instead of guessing.
 """
 from __future__ import annotations
 
-import struct
-
 import gdb
 
-from . import cpu_state, device_map, symbols
+from . import cpu_state, device_map
 
-TABLE_SYMBOL = "el2lab_device_table"
-TABLE_MAGIC = 0x54564544
-HEADER = struct.Struct("<IHHII")
-ENTRY = struct.Struct("<QQ16s")
+VM = "'el2lab_main::vm'"
+# MmioDevice enumerators (core/portable/mmio_bus.h) -> device_map kinds.
+KIND_BY_ENUM = {"kUart": "pl011", "kDistributor": "gicd", "kRedistributors": "gicr",
+                "kTestDevice": "test"}
 
 
-def _from_table() -> device_map.DeviceMap | None:
-    address = symbols.address_of(TABLE_SYMBOL)
-    if address is None:
-        return None
+def _from_bus() -> device_map.DeviceMap | None:
     try:
-        magic, version, entry_size, count, _ = struct.unpack_from(
-            HEADER.format, cpu_state.read_bytes(address, HEADER.size))
-        if magic != TABLE_MAGIC or version != 1 or entry_size != ENTRY.size or count > 64:
-            return None
-        data = cpu_state.read_bytes(address + HEADER.size, count * ENTRY.size)
-    except cpu_state.StateError:
+        bus = gdb.parse_and_eval(VM)["mmio_bus_"]
+        count = int(bus["count_"])
+        regions = bus["regions_"]["_M_elems"]
+        m = device_map.DeviceMap("the VM's MMIO bus (vm.mmio_bus_)")
+        for i in range(min(count, 16)):
+            r = regions[i]
+            enum = str(r["device"]).rsplit("::", 1)[-1]
+            kind = KIND_BY_ENUM.get(enum, "")
+            name = device_map.NAME_BY_KIND.get(kind, enum)
+            m.devices.append(device_map.Device(name, int(r["base"]), int(r["size"]), kind))
+    except gdb.error:
         return None
-    m = device_map.DeviceMap(f"{TABLE_SYMBOL}")
-    for i in range(count):
-        base, size, raw = ENTRY.unpack_from(data, i * ENTRY.size)
-        name = raw.split(b"\0", 1)[0].decode("ascii", "replace")
-        kind = device_map.KIND_BY_NAME.get(name.lower(), "")
-        m.devices.append(device_map.Device(device_map.NAME_BY_KIND.get(kind, name), base, size, kind))
-    return m
+    return m if m.devices else None
 
 
 def _from_vm_config() -> device_map.DeviceMap | None:
@@ -71,4 +57,4 @@ def _from_vm_config() -> device_map.DeviceMap | None:
 def current() -> device_map.DeviceMap | None:
     """The device map of the VM the stopped hypervisor runs, or None if it cannot be read."""
     with cpu_state.hypervisor_memory():
-        return _from_table() or _from_vm_config()
+        return _from_bus() or _from_vm_config()

@@ -151,8 +151,9 @@ def test_tables_match_cpp() -> None:
     vm_exit_h = (ROOT / "core/portable/vm_exit.h").read_text()
     variant = re.search(r"using VmExit =\s*std::variant<(.*?)>;", vm_exit_h, re.S).group(1)
     check([t.strip() for t in variant.split(",")] == exits.EXIT_TYPES, "VmExit alternatives differ from vm_exit.h")
-    namer = re.findall(r'operator\(\)\(const \w+&\) const \{ return "(\w+)"; \}', vm_exit_cc)
-    check(namer == exits.EXIT_KINDS, "exit names differ from vm_exit.cc's Namer")
+    names = re.search(r"kExitKindNames\[\] = \{(.*?)\};", vm_exit_cc, re.S).group(1)
+    check(re.findall(r'"(\w+)"', names) == exits.EXIT_KINDS,
+          "exit names differ from vm_exit.cc's kExitKindNames")
     trace_py = (ROOT / "gdb/el2lab/trace.py").read_text()
     trace_kinds = re.search(r"EXIT_KINDS = \[(.*?)\]", trace_py, re.S).group(1)
     check(re.findall(r'"(\w+)"', trace_kinds) == exits.EXIT_KINDS, "trace.py's exit kinds differ")

@@ -1,0 +1,80 @@
+#pragma once
+/// \file
+/// \brief The VM's interrupt side: physical interrupts the HAL acknowledged, SGIs between vCPUs,
+/// and WFI (a vCPU that sleeps at EL2 until an interrupt wakes it).
+///
+/// Part of Vm<H> (core/el2/vm.h, which includes this file at its end): member definitions kept
+/// in their own file so each side of the run loop reads on its own.
+
+namespace el2lab {
+
+template <VCpuHal H>
+ExitOutcome Vm<H>::physical_interrupt(std::uint32_t intid, std::uint32_t id) {
+  if (intid == gic::kSpurious) return {Outcome::kSpurious};
+  H::irq_priority_drop(intid);
+  if (intid == gic::kVirtualTimerPpi) {
+    // The guest's own timer: forwarded, and left active until the guest's EOI.
+    if (!irqs_[id].queue(intid, forwarding())) {
+      H::irq_deactivate(intid);
+      return {Outcome::kTimerDropped};
+    }
+    return {Outcome::kTimerForwarded};
+  }
+  H::irq_deactivate(intid);
+  // A maintenance interrupt: the EOI'd entries were reaped on the way here, which lowered
+  // the maintenance line.
+  if (intid == gic::kMaintenancePpi) return {Outcome::kMaintenance};
+  if (intid == gic::kKickSgi) return {Outcome::kKick};
+  return {Outcome::kNotTheGuests};
+}
+
+template <VCpuHal H>
+ExitOutcome Vm<H>::send_sgi(vgic::VCpuMask targets, std::uint32_t intid, std::uint32_t sender) {
+  // GICv2 guests read the sender in GICC_IAR; GICv3 list registers have no such field.
+  const auto source = static_cast<std::uint8_t>(config_.gic == GicVersion::kV2 ? sender : 0);
+  std::uint32_t reached = 0;
+  for (std::uint32_t left = sgi_recipients(targets, power_); left != 0; left &= left - 1) {
+    const auto t = static_cast<std::uint32_t>(std::countr_zero(left));
+    if (!irqs_[t].queue(intid, vgic::VirtualInterrupts::Source::kVirtual, source)) continue;
+    if (t != sender) H::send_kick(t);
+    reached |= 1u << t;
+  }
+  return {reached != 0 ? Outcome::kSgiSent : Outcome::kSgiNobody, intid, reached};
+}
+
+template <VCpuHal H>
+ExitOutcome Vm<H>::halt(const Halt& halt, std::uint32_t id, SpinLockGuard& guard) {
+  HaltFacts facts{halt.wfe};
+  if (!facts.wfe) {
+    HardwareListRegisters<H> lrs{id, vcpus_[id].exit_pc()};
+    facts.interrupt_waiting = irqs_[id].waiting(lrs, vgic_, id);
+    std::uint64_t cntv_ctl;
+    asm volatile("mrs %0, cntv_ctl_el0" : "=r"(cntv_ctl));
+    facts.timer_can_fire =
+        virtual_timer_can_fire(cntv_ctl, vgic_.deliverable(gic::kVirtualTimerPpi, id));
+    facts.another_vcpu_on = another_vcpu_on(id, power_);
+  }
+  switch (halt_action(facts)) {
+    case HaltAction::kCompleteWfe: return {Outcome::kWfeCompletes};
+    case HaltAction::kResume: return {Outcome::kInterruptWaiting};
+    case HaltAction::kCompleteAtOnce: return {Outcome::kNothingCanWake};
+    case HaltAction::kSleep: break;
+  }
+  CpuLocal& cpu = this_cpu();
+  guard.unlock();
+  // WFI with IRQs still masked (it wakes on a pending interrupt all the same), then open a
+  // window to take it. Unmasking first would lose an IRQ that arrives just before the WFI:
+  // it would be taken, and the WFI would then sleep with nothing left to wake it.
+  while (cpu.irq_queue_length == 0) {
+    asm volatile("wfi; msr daifclr, #2; isb; msr daifset, #2" ::: "memory");
+  }
+  guard.lock();
+  ExitOutcome outcome{Outcome::kWoke};
+  for (std::uint32_t i = 0; i < cpu.irq_queue_length; ++i) {
+    outcome = physical_interrupt(cpu.irq_queue[i], id);
+  }
+  cpu.irq_queue_length = 0;
+  return outcome;
+}
+
+}  // namespace el2lab
