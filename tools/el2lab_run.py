@@ -106,7 +106,8 @@ def qemu_command(args: argparse.Namespace, guest: Path | None) -> list[str]:
             # The hypervisor's only way to report a failure (see core/board/qemu-virt/pvpanic.h).
             "-device", "pvpanic-pci",
             "-action", "panic=exit-failure",
-            "-kernel", str(args.hypervisor_image or hypervisor_image(args.build_dir, args.hypervisor)),
+            "-kernel", str(getattr(args, "hypervisor_image", None)
+                            or hypervisor_image(args.build_dir, args.hypervisor)),
         ]
         if guest is not None:
             cmd += ["-initrd", str(guest)]
