@@ -118,7 +118,7 @@ def qemu_command(args: argparse.Namespace, guest: Path | None) -> list[str]:
         # when GDB single-steps one CPU (to step over a breakpoint) while another sleeps in
         # WFI, which is where el2lab parks a CPU without a running vCPU: with a debugger
         # attached, idle time passes in real time instead (sleep=on).
-        sleep = args.icount_sleep or ("on" if args.gdb_socket else "off")
+        sleep = getattr(args, "icount_sleep", None) or ("on" if args.gdb_socket else "off")
         cmd += ["-icount", f"shift=0,sleep={sleep}"]
     if args.gdb_socket:
         cmd += ["-S", "-chardev", f"socket,path={args.gdb_socket},server=on,wait=off,id=gdb0",

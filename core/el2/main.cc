@@ -11,6 +11,7 @@
 #include "core/board/qemu-virt/memory_map.h"
 #include "core/board/qemu-virt/pvpanic.h"
 #include "core/el2/console.h"
+#include "core/el2/cpu_local.h"
 #include "core/el2/firmware.h"
 #include "core/el2/gic_driver.h"
 #include "core/el2/guest_loader.h"
@@ -247,31 +248,4 @@ extern "C" [[noreturn]] void el2lab_main(const void* device_tree) {
   // cppcheck-suppress ignoredReturnValue ; el2lab::log, which cppcheck takes for std::log
   log("entering the guest at EL1");
   vm.serve(0);
-}
-
-/// An IRQ taken while the hypervisor itself runs (it unmasks IRQs only while it waits for a
-/// halted guest). The reference build dispatches it through the per-CPU IRQ_HANDLER — a
-/// type-erased callable, an indirect branch — as arm_vcpu does; built with
-/// EL2LAB_STATIC_IRQ_DISPATCH it calls H::irq_handler() directly instead, so the two can be
-/// compared.
-extern "C" [[gnu::noinline]] void el2lab_current_el_irq() {
-  CpuLocal& cpu = this_cpu();
-  trace_event(trace::Kind::kIrqEntry, 5);
-#ifdef EL2LAB_STATIC_IRQ_DISPATCH
-  Hal::irq_handler();
-  constexpr std::uint64_t kHow = 0;  // direct call
-#else
-  cpu.irq_handler();
-  constexpr std::uint64_t kHow = 1;  // IRQ_HANDLER, indirect
-#endif
-  const std::uint32_t intid =
-      cpu.irq_queue_length == 0 ? gic::kSpurious : cpu.irq_queue[cpu.irq_queue_length - 1];
-  trace_event(trace::Kind::kIrqDispatch, intid, kHow);
-}
-
-/// Exceptions taken while the hypervisor itself runs (vectors 0–7).
-extern "C" void el2lab_current_el_exception(std::uint64_t vector, TrapFrame* frame) {
-  constexpr std::uint64_t kCurrentSpxIrq = 5, kCurrentSpxFiq = 6;
-  if (vector == kCurrentSpxIrq || vector == kCurrentSpxFiq) return el2lab_current_el_irq();
-  panic_on_exception(vector, *frame);
 }

@@ -4,6 +4,7 @@
 #include "core/board/qemu-virt/pl011.h"
 #include "core/board/qemu-virt/pvpanic.h"
 #include "core/el2/console.h"
+#include "core/el2/cpu_local.h"
 #include "core/el2/firmware.h"
 #include "core/el2/sysreg.h"
 #include "core/portable/esr.h"

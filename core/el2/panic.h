@@ -5,6 +5,7 @@
 #include <cstdint>
 #include <string_view>
 
+#include "core/el2/cpu_local.h"
 #include "core/el2/trap_frame.h"
 
 namespace el2lab {

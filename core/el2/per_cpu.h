@@ -4,6 +4,7 @@
 
 #include <cstdint>
 
+#include "core/el2/cpu_local.h"
 #include "core/el2/irq_handler.h"
 #include "core/el2/sysreg.h"
 #include "core/el2/trap_frame.h"

@@ -23,8 +23,6 @@
 #include <cstddef>
 #include <cstdint>
 
-#include "core/el2/irq_handler.h"
-
 namespace el2lab {
 
 /// \defgroup exception_path Exception path
@@ -53,33 +51,6 @@ struct GuestTrap {
   std::uint64_t vector = 0;  ///< Which of the 16 vectors fired (8–15 from the guest).
   std::uint32_t kind = 0;    ///< The decoded exit's kind (abi::ExitKind), once decoded.
 };
-
-/// \brief The per-CPU block reached through TPIDR_EL2 (the assembly uses host_sp only).
-struct CpuLocal {
-  std::uint64_t host_sp = 0;  ///< The hypervisor's SP while this CPU runs a guest.
-  std::uint32_t index = 0;    ///< Logical CPU number (0 = boot CPU).
-  IrqHandler irq_handler;     ///< IRQ_HANDLER: called for IRQs taken at EL2.
-  /// Interrupts acknowledged at EL2 (by H::irq_handler) that the run loop has not handled.
-  std::uint32_t irq_queue[8] = {};
-  std::uint32_t irq_queue_length = 0;  ///< Entries used in irq_queue.
-  /// The exit this CPU's run loop is handling (for the panic report); null between exits.
-  const GuestTrap* exit_in_progress = nullptr;
-
-  /// Queues an acknowledged interrupt for the run loop; false if the queue is full.
-  bool queue_irq(std::uint32_t intid) {
-    if (irq_queue_length == sizeof(irq_queue) / sizeof(irq_queue[0])) return false;
-    irq_queue[irq_queue_length++] = intid;
-    return true;
-  }
-};
-
-/// The calling CPU's block.
-inline CpuLocal& this_cpu() {
-  std::uint64_t p;
-  asm volatile("mrs %0, tpidr_el2" : "=r"(p));
-  return *reinterpret_cast<CpuLocal*>(p);
-}
-static_assert(offsetof(CpuLocal, host_sp) == EL2LAB_CPU_HOST_SP);
 
 /// \}
 

@@ -6,6 +6,7 @@
 #include <array>
 #include <cstdint>
 
+#include "core/el2/cpu_local.h"
 #include "core/el2/guest_context.h"
 #include "core/el2/sysreg.h"
 #include "core/el2/trap_frame.h"
@@ -176,8 +177,13 @@ class Aarch64VCpu {
   static constexpr std::string_view hal_name() { return H::name(); }
 
  private:
-  static constexpr std::uint64_t kLower64Sync = 8, kLower64Irq = 9, kLower64Fiq = 10;
-  static constexpr std::uint64_t kLower32Sync = 12, kLower32Irq = 13, kLower32Fiq = 14;
+  // The vectors a guest exit arrives through (esr::VectorEntry numbers them).
+  static constexpr auto kLower64Sync = static_cast<std::uint64_t>(esr::VectorEntry::kLowerA64Sync);
+  static constexpr auto kLower64Irq = static_cast<std::uint64_t>(esr::VectorEntry::kLowerA64Irq);
+  static constexpr auto kLower64Fiq = static_cast<std::uint64_t>(esr::VectorEntry::kLowerA64Fiq);
+  static constexpr auto kLower32Sync = static_cast<std::uint64_t>(esr::VectorEntry::kLowerA32Sync);
+  static constexpr auto kLower32Irq = static_cast<std::uint64_t>(esr::VectorEntry::kLowerA32Irq);
+  static constexpr auto kLower32Fiq = static_cast<std::uint64_t>(esr::VectorEntry::kLowerA32Fiq);
 
   // First run on this CPU: give the guest its EL1 and FP state, stage-2 tables and identity.
   void load() {

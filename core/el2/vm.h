@@ -21,12 +21,13 @@
 #include <variant>
 
 #include "core/el2/console.h"
+#include "core/el2/cpu_local.h"
 #include "core/el2/firmware.h"
+#include "core/el2/hardware_list_registers.h"
 #include "core/el2/panic.h"
 #include "core/el2/spinlock.h"
 #include "core/el2/sysreg_emulation.h"
 #include "core/el2/vcpu.h"
-#include "core/el2/virtual_interrupts.h"
 #include "core/portable/calls.h"
 #include "core/portable/devices/pl011_emulation.h"
 #include "core/portable/devices/test_device.h"

@@ -113,7 +113,7 @@ class VirtualInterrupts {
     for (std::uint32_t done = occupied_ & lrs.empty(); done != 0; done &= done - 1) {
       const auto n = static_cast<unsigned>(std::countr_zero(done));
       lrs.finished(held_[n].intid_plus_1 - 1, n);
-      release(lrs, n);
+      release(lrs, n, true);
     }
   }
 
@@ -169,10 +169,12 @@ class VirtualInterrupts {
   // Empties list register n; a software-forwarded interrupt is deactivated here, since the
   // guest's EOI could not do it (without the HW bit the GIC does not know the physical one).
   template <ListRegisterFile L>
-  void release(L& lrs, unsigned n) {
-    // Clear the whole entry, not just its state: a stale interrupt ID left in an empty list
-    // register must not be mistaken for a live one by the GIC.
-    lrs.write(n, gic::ListEntry{});
+  void release(L& lrs, unsigned n, bool finished = false) {
+    // An entry still live (a vCPU switched off) is cleared whole, not just its state. One the
+    // guest finished is already invalid, which the GIC ignores, so it is left as it is — unless
+    // it asked for an EOI maintenance interrupt: that request stays raised (EISR) until the
+    // entry is rewritten.
+    if (!finished || held_[n].source == Source::kForwardedSw) lrs.write(n, gic::ListEntry{});
     if (held_[n].source == Source::kForwardedSw) lrs.deactivate(held_[n].intid_plus_1 - 1);
     held_[n] = {};
     occupied_ &= ~(1u << n);

@@ -25,7 +25,11 @@ struct FakeListRegisters {
     }
     return mask;
   }
-  void write(unsigned n, const gic::ListEntry& e) { lr.at(n) = e; }
+  void write(unsigned n, const gic::ListEntry& e) {
+    lr.at(n) = e;
+    ++writes;
+  }
+  unsigned writes = 0;
   void deactivate(std::uint32_t intid) { deactivated.push_back(intid); }
   void injected(std::uint32_t intid, unsigned n) { injections.emplace_back(intid, n); }
   void finished(std::uint32_t intid, unsigned n) { eois.emplace_back(intid, n); }
@@ -135,8 +139,25 @@ TEST(VirtualInterrupts, HardwareForwardingLinksThePhysicalInterrupt) {
   EXPECT_EQ(lrs.lr[0].physical_id, 27u);
   EXPECT_EQ(lrs.lr[0].priority, 0xa0);
   lrs.guest_eois(0);
+  const unsigned writes = lrs.writes;
   irqs.reap(lrs);
   EXPECT_TRUE(lrs.deactivated.empty()) << "the guest's EOI deactivated it in the GIC";
+  EXPECT_EQ(lrs.writes, writes) << "a finished entry is invalid already: no write on the exit";
+  EXPECT_FALSE(irqs.in_list_registers());
+  // The register is free again: the next interrupt goes into it.
+  ASSERT_TRUE(irqs.queue(27, Source::kForwardedHw));
+  irqs.deliver(lrs, gic, 0);
+  EXPECT_EQ(lrs.lr[0].state, gic::LrState::kPending);
+}
+
+TEST(VirtualInterrupts, NothingInFlightMeansNoListRegisterIsTouched) {
+  const VirtualGic gic = guest_gic();
+  FakeListRegisters lrs;
+  VirtualInterrupts irqs;
+  irqs.reap(lrs);
+  irqs.deliver(lrs, gic, 0);
+  EXPECT_EQ(lrs.writes, 0u);
+  EXPECT_FALSE(irqs.in_list_registers());
 }
 
 TEST(VirtualInterrupts, SoftwareForwardingAsksForTheEoiAndDeactivatesAtReap) {

@@ -47,7 +47,7 @@ class TracedRun:
 def command(build_dir: Path, system: str, guest: Path, smp: int, log: Path) -> list[str]:
     """QEMU's command line for \\p system ("el2lab", "el2lab-static" or "none")."""
     args = argparse.Namespace(build_dir=build_dir, hypervisor=system, gic="3", smp=smp,
-                              append="", icount=True, gdb_socket=None)
+                              append="", icount=True, icount_sleep="off", gdb_socket=None)
     return el2lab_run.qemu_command(args, guest) + TRACE_OPTIONS + ["-D", str(log)]
 
 

@@ -1,0 +1,45 @@
+#pragma once
+/// \file
+/// \brief CpuLocal: the per-physical-CPU block TPIDR_EL2 points to, and this_cpu().
+///
+/// Owned by Aarch64PerCpu<H> (per_cpu.h), which points TPIDR_EL2 at it. The assembly reads only
+/// host_sp (its offset is EL2LAB_CPU_HOST_SP in trap_frame.h); C++ reaches the rest with
+/// this_cpu().
+
+#include <cstddef>
+#include <cstdint>
+
+#include "core/el2/irq_handler.h"
+#include "core/el2/trap_frame.h"
+
+namespace el2lab {
+
+/// \ingroup percpu
+/// \brief The per-CPU block reached through TPIDR_EL2 (the assembly uses host_sp only).
+struct CpuLocal {
+  std::uint64_t host_sp = 0;  ///< The hypervisor's SP while this CPU runs a guest.
+  std::uint32_t index = 0;    ///< Logical CPU number (0 = boot CPU).
+  IrqHandler irq_handler;     ///< IRQ_HANDLER: called for IRQs taken at EL2.
+  /// Interrupts acknowledged at EL2 (by H::irq_handler) that the run loop has not handled.
+  std::uint32_t irq_queue[8] = {};
+  std::uint32_t irq_queue_length = 0;  ///< Entries used in irq_queue.
+  /// The exit this CPU's run loop is handling (for the panic report); null between exits.
+  const GuestTrap* exit_in_progress = nullptr;
+
+  /// Queues an acknowledged interrupt for the run loop; false if the queue is full.
+  bool queue_irq(std::uint32_t intid) {
+    if (irq_queue_length == sizeof(irq_queue) / sizeof(irq_queue[0])) return false;
+    irq_queue[irq_queue_length++] = intid;
+    return true;
+  }
+};
+
+/// The calling CPU's block.
+inline CpuLocal& this_cpu() {
+  std::uint64_t p;
+  asm volatile("mrs %0, tpidr_el2" : "=r"(p));
+  return *reinterpret_cast<CpuLocal*>(p);
+}
+static_assert(offsetof(CpuLocal, host_sp) == EL2LAB_CPU_HOST_SP);
+
+}  // namespace el2lab
