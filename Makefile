@@ -32,6 +32,10 @@ RUN = $(PYTHON) tools/el2lab_run.py --build-dir $(BUILD) --gic $(GIC) --smp $(SM
       $(if $(APPEND),--append "$(APPEND)")
 GUESTS = $(if $(GUEST),$(GUEST),--default-guests)
 GDB_SOCKET = $(BUILD)/gdb.sock
+# The build as `run`, `debug` and `bench` do it: quiet, its output in $(BUILD)/build.log, shown
+# only when it fails.
+QUIET_BUILD = cmake --build $(BUILD) -j $(JOBS) -- --no-print-directory > $(BUILD)/build.log 2>&1 \
+  || { tail -n 40 $(BUILD)/build.log; echo "the build failed (full log: $(BUILD)/build.log)"; exit 1; }
 
 .PHONY: all build setup configure run test debug gdb docs lint clean
 
@@ -47,17 +51,16 @@ build: configure
 	@cmake --build $(BUILD) -j $(JOBS)
 	@ln -sf $(BUILD)/compile_commands.all.json compile_commands.json
 
-run: build
+run: configure
+	@$(QUIET_BUILD)
 	@$(RUN) $(GUESTS)
 
 test: build
 	@cd $(BUILD) && ctest --output-on-failure -j $(JOBS)
 
-# Quiet: the build's output goes to $(BUILD)/debug-build.log and is shown only if it fails.
 # With LAB=NN the lab's image (built by tools/el2lab_lab.py) replaces the reference one.
 debug: configure
-	@cmake --build $(BUILD) -j $(JOBS) -- --no-print-directory > $(BUILD)/debug-build.log 2>&1 \
-	  || { tail -n 40 $(BUILD)/debug-build.log; echo "make debug: the build failed (full log: $(BUILD)/debug-build.log)"; exit 1; }
+	@$(QUIET_BUILD)
 ifneq ($(LAB),)
 	@$(PYTHON) tools/foreground.py $(LABTOOL) debug $(LAB) --gic $(GIC) --smp $(SMP)
 else
@@ -103,5 +106,6 @@ clean:
 
 # ---- make bench: exit round trips counted under -icount (tools/bench, docs/benchmarks.md) ----
 .PHONY: bench
-bench: build
+bench: configure
+	@$(QUIET_BUILD)
 	@$(PYTHON) tools/bench/run_bench.py --build-dir $(BUILD)

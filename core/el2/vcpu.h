@@ -221,17 +221,17 @@ class Aarch64VCpu {
         trace_event(trace::Kind::kIrqEntry, trap_.vector, 0, trap_.pc, id_);
         const std::size_t intid = H::irq_fetch();
         trace_event(trace::Kind::kIrqDispatch, intid, 0, trap_.pc, id_);
-        exit_.emplace<ExternalInterrupt>(intid);
+        exit_.emplace<ExternalInterrupt>(ExternalInterrupt{intid});
         return;
       }
       case kLower32Sync:
         // An AArch32 EL0 process of the guest trapped (an abort on a non-RAM address);
         // el2lab emulates AArch64 accesses only.
         inject(injection_for(trap_.esr));
-        exit_.emplace<Unhandled>(trap_.esr, fault_ipa(trap_.hpfar, trap_.far),
-                                 "trap from AArch32 EL0");
+        exit_.emplace<Unhandled>(
+            Unhandled{trap_.esr, fault_ipa(trap_.hpfar, trap_.far), "trap from AArch32 EL0"});
         return;
-      default: exit_.emplace<Unhandled>(trap_.esr, 0, "SError from the guest"); return;
+      default: exit_.emplace<Unhandled>(Unhandled{trap_.esr, 0, "SError from the guest"}); return;
     }
   }
 

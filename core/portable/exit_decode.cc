@@ -26,17 +26,19 @@ constexpr std::uint64_t width_mask(unsigned bytes) {
   const auto function = static_cast<psci::Function>((fid & kPsciMask) == kPsciBase ? fid : 0u);
   switch (function) {
     case psci::Function::kCpuOn32:
-    case psci::Function::kCpuOn64: out.emplace<CpuUp>(trap.x[1], trap.x[2], trap.x[3]); return;
-    case psci::Function::kCpuOff: out.emplace<CpuDown>(trap.x[1]); return;
-    case psci::Function::kSystemOff: out.emplace<SystemDown>(false); return;
-    case psci::Function::kSystemReset: out.emplace<SystemDown>(true); return;
+    case psci::Function::kCpuOn64:
+      out.emplace<CpuUp>(CpuUp{trap.x[1], trap.x[2], trap.x[3]});
+      return;
+    case psci::Function::kCpuOff: out.emplace<CpuDown>(CpuDown{trap.x[1]}); return;
+    case psci::Function::kSystemOff: out.emplace<SystemDown>(SystemDown{false}); return;
+    case psci::Function::kSystemReset: out.emplace<SystemDown>(SystemDown{true}); return;
     default: break;
   }
   // Every field given at once: constructed in place, nothing zeroed first.
-  out.emplace<Hypercall>(trap.x[0],
-                         std::array<std::uint64_t, 6>{trap.x[1], trap.x[2], trap.x[3], trap.x[4],
-                                                      trap.x[5], trap.x[6]},
-                         via_smc);
+  out.emplace<Hypercall>(Hypercall{trap.x[0],
+                                   std::array<std::uint64_t, 6>{trap.x[1], trap.x[2], trap.x[3],
+                                                                trap.x[4], trap.x[5], trap.x[6]},
+                                   via_smc});
 }
 
 [[gnu::always_inline]] inline void decode_data_abort(const SyncTrap& trap, VmExit& out) {
@@ -44,32 +46,35 @@ constexpr std::uint64_t width_mask(unsigned bytes) {
   const auto abort = esr::DataAbort::decode(syndrome.iss());
   const std::uint64_t ipa = fault_ipa(trap.hpfar, trap.far);
   if (abort.s1ptw) {
-    out.emplace<Unhandled>(trap.esr, ipa, "stage-2 fault on the guest's own page-table walk");
+    out.emplace<Unhandled>(
+        Unhandled{trap.esr, ipa, "stage-2 fault on the guest's own page-table walk"});
     return;
   }
   if (!esr::is_translation_fault(abort.dfsc)) {
-    out.emplace<Unhandled>(trap.esr, ipa, "stage-2 abort that is not a translation fault");
+    out.emplace<Unhandled>(
+        Unhandled{trap.esr, ipa, "stage-2 abort that is not a translation fault"});
     return;
   }
   if (!abort.isv) {
     // Load/store pair, writeback or SIMD access: the syndrome does not say which register,
     // so the access cannot be emulated without decoding the instruction.
-    out.emplace<Unhandled>(trap.esr, ipa, "MMIO access without a valid syndrome (ISV=0)");
+    out.emplace<Unhandled>(
+        Unhandled{trap.esr, ipa, "MMIO access without a valid syndrome (ISV=0)"});
     return;
   }
   const unsigned width = abort.access_bytes();
   if (abort.wnr) {
-    out.emplace<MmioWrite>(ipa, width, reg_or_zero(trap, abort.srt) & width_mask(width));
+    out.emplace<MmioWrite>(MmioWrite{ipa, width, reg_or_zero(trap, abort.srt) & width_mask(width)});
     return;
   }
-  out.emplace<MmioRead>(ipa, width, abort.srt, abort.sf, abort.sse);
+  out.emplace<MmioRead>(MmioRead{ipa, width, abort.srt, abort.sf, abort.sse});
 }
 
 [[gnu::always_inline]] inline void decode_sysreg(const SyncTrap& trap, VmExit& out) {
   const esr::Syndrome syndrome(trap.esr);
   const auto access = esr::SysRegAccess::decode(syndrome.iss());
   if (access.is_read) {
-    out.emplace<SysRegRead>(access.sysreg_key(), access.rt);
+    out.emplace<SysRegRead>(SysRegRead{access.sysreg_key(), access.rt});
     return;
   }
   const std::uint64_t value = reg_or_zero(trap, access.rt);
@@ -77,7 +82,7 @@ constexpr std::uint64_t width_mask(unsigned bytes) {
     out.emplace<SendIpi>(decode_sgi1r(value));
     return;
   }
-  out.emplace<SysRegWrite>(access.sysreg_key(), value);
+  out.emplace<SysRegWrite>(SysRegWrite{access.sysreg_key(), value});
 }
 
 }  // namespace
@@ -108,13 +113,15 @@ std::uint64_t decode_sync_exit(const SyncTrap& trap, VmExit& exit) {
     case esr::ExceptionClass::kDataAbortLower: decode_data_abort(trap, exit); return 4;
     case esr::ExceptionClass::kSysReg64: decode_sysreg(trap, exit); return 4;
     case esr::ExceptionClass::kWfxTrap:
-      exit.emplace<Halt>(esr::WfxTrap::decode(syndrome.iss()).is_wfe());
+      exit.emplace<Halt>(Halt{esr::WfxTrap::decode(syndrome.iss()).is_wfe()});
       return 4;
     case esr::ExceptionClass::kInstrAbortLower:
-      exit.emplace<Unhandled>(trap.esr, fault_ipa(trap.hpfar, trap.far),
-                              "instruction fetch from an address that is not guest RAM");
+      exit.emplace<Unhandled>(Unhandled{trap.esr, fault_ipa(trap.hpfar, trap.far),
+                                        "instruction fetch from an address that is not guest RAM"});
       return 0;
-    default: exit.emplace<Unhandled>(trap.esr, 0, "a trap the hypervisor does not model"); return 0;
+    default:
+      exit.emplace<Unhandled>(Unhandled{trap.esr, 0, "a trap the hypervisor does not model"});
+      return 0;
   }
 }
 

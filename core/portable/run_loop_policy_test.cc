@@ -155,9 +155,9 @@ TEST(HaltPolicy, WfeCompletesAWaitingInterruptResumesAndAHopelessWfiCompletes) {
 
 TEST(HaltPolicy, TheTimerCanFireOnlyWhenEnabledUnmaskedAndDeliverable) {
   EXPECT_TRUE(virtual_timer_can_fire(0b001, true));
-  EXPECT_TRUE(virtual_timer_can_fire(0b101, true));  // ISTATUS set: still fires
-  EXPECT_FALSE(virtual_timer_can_fire(0b011, true));  // masked
-  EXPECT_FALSE(virtual_timer_can_fire(0b000, true));  // off
+  EXPECT_TRUE(virtual_timer_can_fire(0b101, true));    // ISTATUS set: still fires
+  EXPECT_FALSE(virtual_timer_can_fire(0b011, true));   // masked
+  EXPECT_FALSE(virtual_timer_can_fire(0b000, true));   // off
   EXPECT_FALSE(virtual_timer_can_fire(0b001, false));  // the guest's GIC keeps it out
 }
 

@@ -12,6 +12,8 @@ from __future__ import annotations
 from dataclasses import dataclass
 from dataclasses import field as dataclass_field
 
+from . import constants
+
 # ---- exception classes (esr.cc: exception_class_name) -----------------------------------------
 EC_NAMES: dict[int, str] = {
     0x00: "Unknown reason",
@@ -146,6 +148,7 @@ VECTOR_NAMES = [
     "Lower EL using AArch32, FIQ",
     "Lower EL using AArch32, SError",
 ]
+VECTOR_NAMES = constants.get("VECTOR_NAMES", VECTOR_NAMES)  # the build's, when there is one
 VECTOR_ENTRY_BYTES = 0x80
 # The symbol core/el2/vectors.S gives each entry (listed in core/annotation_points.txt).
 VECTOR_SYMBOLS = [
@@ -203,6 +206,8 @@ KNOWN_SYSREGS: dict[int, str] = {
     sysreg_key(3, 3, 9, 13, 0): "PMCCNTR_EL0",
     sysreg_key(3, 3, 14, 0, 1): "CNTPCT_EL0",
 }
+KNOWN_SYSREGS = constants.get("KNOWN_SYSREGS", KNOWN_SYSREGS)  # the build's, when there is one
+
 
 
 def sysreg_name(key: int) -> str:

@@ -7,12 +7,13 @@ No `import gdb`: the unit test runs it with plain python3.
 """
 from __future__ import annotations
 
-from . import device_map, esr
+from . import constants, device_map, esr
 
 # The alternatives of el2lab::VmExit, in order (= abi::ExitKind), as arm_vcpu spells them.
 EXIT_KINDS = ["Hypercall", "MmioRead", "MmioWrite", "SysRegRead", "SysRegWrite",
               "ExternalInterrupt", "CpuUp", "CpuDown", "SystemDown", "SendIPI", "Halt",
               "Nothing", "FailEntry", "Unhandled"]
+EXIT_KINDS = constants.get("EXIT_KINDS", EXIT_KINDS)  # the build's, when there is one
 # The C++ type of each alternative.
 EXIT_TYPES = ["Hypercall", "MmioRead", "MmioWrite", "SysRegRead", "SysRegWrite",
               "ExternalInterrupt", "CpuUp", "CpuDown", "SystemDown", "SendIpi", "Halt",

@@ -6,15 +6,13 @@ from dataclasses import dataclass
 
 import gdb
 
-from . import cpu_state
+from . import cpu_state, exits
 
 MAGIC = 0x45435254  # "TRCE"
 HEADER = struct.Struct("<IHHII Q")  # magic, version, record_size, capacity, reserved, next_seq
 RECORD = struct.Struct("<QQQQQHHI")  # seq, icount, esr, address, guest_pc, kind, cpu, vcpu
 
-EXIT_KINDS = ["Hypercall", "MmioRead", "MmioWrite", "SysRegRead", "SysRegWrite",
-              "ExternalInterrupt", "CpuUp", "CpuDown", "SystemDown", "SendIPI", "Halt",
-              "Nothing", "FailEntry", "Unhandled"]
+EXIT_KINDS = exits.EXIT_KINDS  # one table (exits.py), checked against the build's
 EVENT_KINDS = {0x100: "GuestEntry", 0x101: "IrqEntry", 0x102: "IrqDispatch",
                0x103: "IrqInjected", 0x104: "GuestEoi"}
 

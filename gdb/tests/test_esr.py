@@ -154,9 +154,6 @@ def test_tables_match_cpp() -> None:
     names = re.search(r"kExitKindNames\[\] = \{(.*?)\};", vm_exit_cc, re.S).group(1)
     check(re.findall(r'"(\w+)"', names) == exits.EXIT_KINDS,
           "exit names differ from vm_exit.cc's kExitKindNames")
-    trace_py = (ROOT / "gdb/el2lab/trace.py").read_text()
-    trace_kinds = re.search(r"EXIT_KINDS = \[(.*?)\]", trace_py, re.S).group(1)
-    check(re.findall(r'"(\w+)"', trace_kinds) == exits.EXIT_KINDS, "trace.py's exit kinds differ")
 
 
 def test_exit_descriptions() -> None:

@@ -7,8 +7,8 @@
 #include <cstdint>
 #include <string_view>
 
-#include "core/el2/gic_driver.h"
 #include "core/el2/cpu_local.h"
+#include "core/el2/gic_driver.h"
 #include "core/el2/trap_frame.h"
 #include "core/portable/vcpu_hal.h"
 

@@ -1,0 +1,61 @@
+// Writes the constants the GDB package shares with the hypervisor as a Python module, computed
+// by the hypervisor's own C++ (as the Linux kernel's scripts/gdb generates constants.py from
+// its headers): the exit-kind names, the 16 vector names, the system-register names the log
+// uses, the MMIO bus's device kinds. Built and run on the host at build time; the package loads
+// the result (el2lab/constants.py) and a test fails if the package's own tables drift from it.
+#include <cstdint>
+#include <cstdio>
+#include <string_view>
+
+#include "core/portable/esr.h"
+#include "core/portable/guest_abi.h"
+#include "core/portable/mmio_bus.h"
+#include "core/portable/vm_exit.h"
+
+namespace {
+
+void print_string(std::string_view s) {
+  std::printf("\"%.*s\"", static_cast<int>(s.size()), s.data());
+}
+
+}  // namespace
+
+int main() {
+  using namespace el2lab;
+  std::printf("# Generated at build time by gdb/gen_constants.cc from the hypervisor's C++.\n");
+  std::printf("# Do not edit: rebuild instead.\n\n");
+
+  std::printf("EXIT_KINDS = [");
+  for (std::size_t k = 0; k < static_cast<std::size_t>(abi::ExitKind::kCount); ++k) {
+    std::printf(k == 0 ? "" : ", ");
+    print_string(exit_kind_name(k));
+  }
+  std::printf("]\n\nVECTOR_NAMES = [\n");
+  for (unsigned v = 0; v < 16; ++v) {
+    std::printf("    ");
+    print_string(esr::vector_name(static_cast<esr::VectorEntry>(v)));
+    std::printf(",\n");
+  }
+  std::printf(
+      "]\n\n# System registers the log names (the others print as "
+      "S<op0>_<op1>_C<n>_C<m>_<op2>).\n");
+  std::printf("KNOWN_SYSREGS = {\n");
+  for (std::uint32_t key = 0; key < (1u << 16); ++key) {
+    const auto name = sysreg_name(key);
+    const std::string_view text = name.view();
+    const bool generic = text.size() > 1 && text[0] == 'S' && text[1] >= '0' && text[1] <= '9';
+    if (text.empty() || generic) continue;  // the generic spelling: not a named register
+    std::printf("    %#x: ", key);
+    print_string(name.view());
+    std::printf(",\n");
+  }
+  std::printf("}\n\nMMIO_DEVICES = {\n");
+  for (auto device : {MmioDevice::kUart, MmioDevice::kDistributor, MmioDevice::kRedistributors,
+                      MmioDevice::kTestDevice}) {
+    std::printf("    %u: ", static_cast<unsigned>(device));
+    print_string(mmio_device_name(device));
+    std::printf(",\n");
+  }
+  std::printf("}\n");
+  return 0;
+}

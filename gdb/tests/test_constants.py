@@ -1,0 +1,44 @@
+#!/usr/bin/env python3
+"""The GDB package's tables must equal what the hypervisor's C++ computes (gdb/gen_constants.cc).
+
+usage: test_constants.py <build>/gdb/el2lab_constants.py
+Plain python3: the package modules are imported with a stand-in `gdb` module.
+"""
+import os
+import runpy
+import sys
+import types
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[2]
+sys.path.insert(0, str(ROOT / "gdb"))
+sys.modules.setdefault("gdb", types.ModuleType("gdb"))  # esr/exits need no live GDB
+# The package's own tables are what is checked: keep it from loading the generated ones.
+os.environ["EL2LAB_BUILD"] = "/nonexistent"
+
+failures = []
+
+
+def check(ok: bool, what: str) -> None:
+    print(("ok    " if ok else "FAIL  ") + what)
+    if not ok:
+        failures.append(what)
+
+
+def main() -> int:
+    generated = runpy.run_path(sys.argv[1])
+    from el2lab import esr, exits  # noqa: E402  (after the gdb stand-in)
+    check(len(generated["EXIT_KINDS"]) == 14, "the build names 14 exit kinds")
+    check(exits.EXIT_KINDS == generated["EXIT_KINDS"], "exits.EXIT_KINDS == the build's")
+    check(esr.VECTOR_NAMES == generated["VECTOR_NAMES"], "esr.VECTOR_NAMES == the build's")
+    check(esr.KNOWN_SYSREGS == generated["KNOWN_SYSREGS"], "esr.KNOWN_SYSREGS == the build's")
+    check(generated["KNOWN_SYSREGS"].get(0xC080) == "SCTLR_EL1",
+          "the build names key 0xc080 SCTLR_EL1 (op0 3, op1 0, CRn 1, CRm 0, op2 0)")
+    check(set(generated["MMIO_DEVICES"].values()) >= {"PL011 UART", "GIC distributor"},
+          "the build names the MMIO bus's devices")
+    print(f"{6 - len(failures)} passed, {len(failures)} failed")
+    return 1 if failures else 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
