@@ -10,7 +10,15 @@
 #   make bench      instructions per exit round trip (el2lab, el2lab-static, bare QEMU) -> build/bench
 #   make clean      remove the build tree
 #
-# Knobs: GUEST=path  GIC=2|3  SMP=n  APPEND="bootargs"  BUILD=dir
+# The labs (labs/README.md):
+#   make lab LAB=NN         build lab NN's hypervisor (your labs/NN-name/hal.h) and boot its guests
+#   make debug LAB=NN       ... waiting for GDB; make gdb LAB=NN attaches with the lab's script
+#   make grade LAB=NN       grade lab NN; make grade grades every lab and prints a total
+#   make handout            the student tree in build/handout (no solutions, no hidden tests)
+#   make autograder         Gradescope autograder zips in build/autograder (LAB=NN for one lab)
+#   SOLUTION=1              with lab/debug/gdb/grade: the reference solution instead
+#
+# Knobs: GUEST=path  GIC=2|3  SMP=n  APPEND="bootargs"  BUILD=dir  LAB=NN  SOLUTION=1
 
 BUILD  ?= build
 GIC    ?= 3
@@ -50,12 +58,21 @@ run: configure
 test: build
 	@cd $(BUILD) && ctest --output-on-failure -j $(JOBS)
 
+# With LAB=NN the lab's image (built by tools/el2lab_lab.py) replaces the reference one.
 debug: configure
 	@$(QUIET_BUILD)
+ifneq ($(LAB),)
+	@$(PYTHON) tools/foreground.py $(LABTOOL) debug $(LAB) --gic $(GIC) --smp $(SMP)
+else
 	@$(PYTHON) tools/foreground.py $(RUN) --gdb-socket $(GDB_SOCKET) $(if $(GUEST),$(GUEST),$$(head -n1 $(BUILD)/default-guests.txt))
+endif
 
 gdb: setup
+ifneq ($(LAB),)
+	@$(PYTHON) tools/foreground.py $(LABTOOL) gdb $(LAB)
+else
 	@EL2LAB_BUILD=$(BUILD) $(PYTHON) tools/foreground.py gdb-multiarch -q -x gdb/el2lab_gdb.py
+endif
 
 lint: build
 	@$(PYTHON) tools/lint.py --build-dir $(BUILD)
@@ -63,6 +80,26 @@ lint: build
 docs: configure
 	@cmake --build $(BUILD) --target docs -j $(JOBS)
 	@echo "open $(BUILD)/docs/html/index.html"
+
+# ---- the labs: everything real is in tools/el2lab_lab.py and labs/gradelib ------------------
+LAB      ?=
+SOLUTION ?=
+LABTOOL = $(PYTHON) tools/el2lab_lab.py --build-dir $(BUILD) $(if $(filter-out 0,$(SOLUTION)),--solution)
+
+.PHONY: lab grade handout autograder
+
+lab: build
+	@$(LABTOOL) run $(if $(LAB),$(LAB),$(error name the lab: make lab LAB=NN)) --gic $(GIC) --smp $(SMP)
+
+grade: build
+	@$(LABTOOL) grade $(LAB)
+
+handout:
+	@$(LABTOOL) handout $(BUILD)/handout
+
+autograder:
+	@$(LABTOOL) autograder $(BUILD)/autograder $(LAB)
+# ---- end of the labs ---------------------------------------------------------------------------
 
 clean:
 	rm -rf $(BUILD) compile_commands.json

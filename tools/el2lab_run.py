@@ -106,7 +106,8 @@ def qemu_command(args: argparse.Namespace, guest: Path | None) -> list[str]:
             # The hypervisor's only way to report a failure (see core/board/qemu-virt/pvpanic.h).
             "-device", "pvpanic-pci",
             "-action", "panic=exit-failure",
-            "-kernel", str(hypervisor_image(args.build_dir, args.hypervisor)),
+            "-kernel", str(getattr(args, "hypervisor_image", None)
+                            or hypervisor_image(args.build_dir, args.hypervisor)),
         ]
         if guest is not None:
             cmd += ["-initrd", str(guest)]
@@ -244,6 +245,8 @@ def parse_args(argv: list[str]) -> argparse.Namespace:
     p.add_argument("--hypervisor", choices=["el2lab", "el2lab-static", BARE], default="el2lab",
                    help="which build: IRQ_HANDLER at EL2 (default) or fully static dispatch; "
                         "'none' boots the guest on bare QEMU at EL1, without a hypervisor")
+    p.add_argument("--hypervisor-image", type=Path,
+                   help="boot this hypervisor image instead (a lab's build: make lab LAB=NN)")
     p.add_argument("--smp", type=int, default=2, help="number of CPUs (default 2)")
     p.add_argument("--append", default="", help="hypervisor bootargs (QEMU -append)")
     p.add_argument("--timeout", type=float, default=30.0, help="seconds before a run counts as hung")
@@ -260,7 +263,8 @@ def parse_args(argv: list[str]) -> argparse.Namespace:
     args = p.parse_args(argv)
     if args.icount_sleep and not args.icount:
         p.error("--icount-sleep needs --icount")
-    if args.build_dir is None and (args.hypervisor != BARE or args.default_guests):
+    if args.build_dir is None and args.hypervisor_image is None and (
+            args.hypervisor != BARE or args.default_guests):
         p.error("--build-dir is required (except for --hypervisor none with named guests)")
     if args.default_guests:
         listing = args.build_dir / "default-guests.txt"
@@ -278,7 +282,7 @@ def main(argv: list[str]) -> int:
 
     bare = args.hypervisor == BARE
     if not bare:
-        image = hypervisor_image(args.build_dir, args.hypervisor)
+        image = args.hypervisor_image or hypervisor_image(args.build_dir, args.hypervisor)
         if not image.exists():
             out(style.bad(f"el2lab-run: no hypervisor image at {image}: build first (make)"))
             return 2

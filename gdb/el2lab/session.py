@@ -27,7 +27,9 @@ def start() -> None:
     gdb.execute("set confirm off")
     gdb.execute("set architecture aarch64", to_string=True)
     build = os.path.join(ROOT, os.environ.get("EL2LAB_BUILD", "build"))
-    elf = os.path.join(build, "aarch64", "core", "el2", "el2lab.elf")
+    # A lab's image (make gdb LAB=NN) replaces the reference one.
+    elf = os.environ.get("EL2LAB_HYPERVISOR_ELF") or os.path.join(build, "aarch64", "core", "el2",
+                                                                   "el2lab.elf")
     if not os.path.exists(elf):
         _say(style.bad(f"no hypervisor at {elf}: build it first (make)"))
         return
