@@ -88,10 +88,12 @@ LABTOOL = $(PYTHON) tools/el2lab_lab.py --build-dir $(BUILD) $(if $(filter-out 0
 
 .PHONY: lab grade handout autograder
 
-lab: build
+lab: configure
+	@$(QUIET_BUILD)
 	@$(LABTOOL) run $(if $(LAB),$(LAB),$(error name the lab: make lab LAB=NN)) --gic $(GIC) --smp $(SMP)
 
-grade: build
+grade: configure
+	@$(QUIET_BUILD)
 	@$(LABTOOL) grade $(LAB)
 
 handout:

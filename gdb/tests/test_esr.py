@@ -114,7 +114,8 @@ def _function_body(source: str, signature: str) -> str:
 
 
 def test_tables_match_cpp() -> None:
-    header = (ROOT / "core/portable/esr.h").read_text()
+    header = "".join((ROOT / "core/portable" / f).read_text()
+                     for f in ("esr.h", "esr_core.h", "esr_iss.h", "vector_entry.h"))
     source = (ROOT / "core/portable/esr.cc").read_text()
     values = _enum_values(header, "ExceptionClass")
     cpp_ec = {values[m.group(1)]: m.group(2) for m in re.finditer(
