@@ -15,6 +15,7 @@
 /// WFI, and look again.
 
 #include <array>
+#include <atomic>
 #include <cstdint>
 #include <span>
 #include <utility>
@@ -119,68 +120,84 @@ class Vm {
   // Runs vCPU `id` on this physical CPU until the guest switches it off. The exit path: enter
   // (with any queued virtual interrupts in list registers), decode, free the list registers
   // the guest finished, act on the exit, and go round again.
+  //
+  // The VM's lock is taken only by what touches state the vCPUs share (devices, the virtual
+  // distributor, power states, interrupt queues): a hypercall or system-register exit that
+  // needs none of it runs without it. What stays with this vCPU — its registers, its list
+  // registers and what it holds in them — needs no lock.
   void run(std::uint32_t id) {
     Aarch64VCpu<H>& vcpu = vcpus_[id];
     vgic::VirtualInterrupts& irqs = irqs_[id];
     CpuLocal& cpu = this_cpu();
-    SpinLockGuard guard(lock_);
     for (;;) {
-      if (irqs.pending() != 0) {
+      // Another CPU queues an interrupt for this vCPU under the lock and then kicks this CPU:
+      // one queued after this look is not missed, the kick makes the guest exit at once.
+      if (irqs.pending_unlocked() != 0) {
+        const SpinLockGuard guard(lock_);
         HardwareListRegisters<H> lrs{id, vcpu.frame().elr};
         irqs.deliver(lrs, vgic_, id);
       }
-      vcpu.share_cpu_time(sharing_);
-      guard.unlock();
+      vcpu.share_cpu_time(sharing_.load(std::memory_order_relaxed));
       const VmExit& exit = vcpu.run();
-      guard.lock();
       if (irqs.in_list_registers()) {
         HardwareListRegisters<H> lrs{id, vcpu.exit_pc()};
         irqs.reap(lrs);
       }
       cpu.exit_in_progress = &vcpu.last_trap();  // for a panic report
-      handle(exit, id, guard);
+      handle(exit, id);
       cpu.exit_in_progress = nullptr;
       if (power_.state(id) == PowerState::kOff) return power_down(id);
     }
   }
 
-  // Acts on one exit of vCPU `id`, with the VM's lock held (`guard`; halt() lets go of it
-  // while the vCPU sleeps), and logs what it did.
-  [[gnu::noinline]] void handle(const VmExit& exit, std::uint32_t id, SpinLockGuard& guard) {
+  // Acts on one exit of vCPU `id`, taking the VM's lock for what needs it, and logs what it
+  // did.
+  [[gnu::noinline]] void handle(const VmExit& exit, std::uint32_t id) {
     ExitOutcome outcome;
     switch (static_cast<abi::ExitKind>(exit.index())) {
       case abi::ExitKind::kHypercall:
         outcome = hypercall(*std::get_if<Hypercall>(&exit), id);
         break;
-      case abi::ExitKind::kMmioRead: outcome = mmio_read(*std::get_if<MmioRead>(&exit), id); break;
-      case abi::ExitKind::kMmioWrite:
+      case abi::ExitKind::kMmioRead: {
+        const SpinLockGuard guard(lock_);
+        outcome = mmio_read(*std::get_if<MmioRead>(&exit), id);
+        break;
+      }
+      case abi::ExitKind::kMmioWrite: {
+        const SpinLockGuard guard(lock_);
         outcome = mmio_write(*std::get_if<MmioWrite>(&exit), id);
         break;
+      }
       case abi::ExitKind::kSysRegRead:
         outcome = sysreg_read(*std::get_if<SysRegRead>(&exit), id);
         break;
       case abi::ExitKind::kSysRegWrite:
         outcome = sysreg_write(*std::get_if<SysRegWrite>(&exit), id);
         break;
-      case abi::ExitKind::kExternalInterrupt:
+      case abi::ExitKind::kExternalInterrupt: {
+        const SpinLockGuard guard(lock_);
         outcome = physical_interrupt(
             static_cast<std::uint32_t>(std::get_if<ExternalInterrupt>(&exit)->vector), id);
         break;
+      }
       case abi::ExitKind::kUnhandled: outcome.what = Outcome::kExceptionInjected; break;
       case abi::ExitKind::kNothing: return;
-      default: return rare_exit(exit, id, guard);
+      default: return rare_exit(exit, id);
     }
     if (outcome.what != Outcome::kNone) report(exit, id, outcome);
   }
 
   // The exits that are not on any hot path, kept out of handle() so its frame stays small.
-  [[gnu::noinline]] void rare_exit(const VmExit& exit, std::uint32_t id, SpinLockGuard& guard) {
+  // They all touch shared state: the lock is held throughout (halt() lets go of it while the
+  // vCPU sleeps).
+  [[gnu::noinline]] void rare_exit(const VmExit& exit, std::uint32_t id) {
+    SpinLockGuard guard(lock_);
     ExitOutcome outcome;
     switch (static_cast<abi::ExitKind>(exit.index())) {
       case abi::ExitKind::kCpuUp: outcome = cpu_up(*std::get_if<CpuUp>(&exit), id); break;
       case abi::ExitKind::kCpuDown:
         power_.cpu_off(id);
-        sharing_ = vcpus_not_off() > 1;
+        sharing_.store(vcpus_not_off() > 1, std::memory_order_relaxed);
         outcome.what = power_.any_on() ? Outcome::kCpuOffWaits : Outcome::kLastVcpuOff;
         break;
       case abi::ExitKind::kSystemDown: report(exit, id, {Outcome::kPoweredOff}); end_run();
@@ -225,7 +242,9 @@ class Vm {
   // ---- calls and system registers ---------------------------------------------------------
 
   // PSCI calls that are not power requests, and el2lab's own hypercalls (calls.h answers).
+  // Only AFFINITY_INFO reads what the vCPUs share (their power states).
   ExitOutcome hypercall(const Hypercall& call, std::uint32_t id) {
+    const SpinLockGuard guard(lock_, reads_power_states(call));
     const CallAnswer answer =
         answer_call(call, {&power_, vcpus_[id].exit_counts(), config_.allow_test_faults});
     if (answer.fault_at_el2) fault_at_el2_on_purpose();
@@ -335,7 +354,14 @@ class Vm {
   // One line per exit, up to config_.exits_logged of each kind, so every kind of exit shows up
   // decoded without a busy guest flooding the log; the console's own traffic is not logged.
   // Once the guest has started a second vCPU, each line says which vCPU exited.
-  void report(const VmExit& exit, std::uint32_t id, const ExitOutcome& outcome);
+  void report(const VmExit& exit, std::uint32_t id, ExitOutcome outcome) {
+    // Several CPUs count at once, some without the VM's lock: one atomic add.
+    const std::uint32_t seen = __atomic_add_fetch(&exits_seen_[exit.index()], 1, __ATOMIC_RELAXED);
+    // The common case — past the limit, nothing to say — costs a count and a compare.
+    if (seen > config_.exits_logged + 1 && !always_logged(outcome.what)) [[likely]]
+      return;
+    print_exit(exit, id, outcome, seen);
+  }
 
   // The log line of report(), kept out of the exit path: text is made only here.
   [[gnu::noinline, gnu::cold]] void print_exit(const VmExit& exit, std::uint32_t id,
@@ -382,7 +408,9 @@ class Vm {
   vgic::VirtualGic vgic_;
   devices::TestDevice test_device_;
   MmioBus mmio_bus_;
-  bool sharing_ = false;  // more than one vCPU is not off: each runs the turn tick
+  // More than one vCPU is not off: each runs the turn tick. Written under the lock, read by
+  // each run loop without it.
+  std::atomic<bool> sharing_{false};
   std::array<std::uint32_t, std::variant_size_v<VmExit>> exits_seen_{};
 };
 

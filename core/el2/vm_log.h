@@ -9,15 +9,6 @@
 namespace el2lab {
 
 template <VCpuHal H>
-void Vm<H>::report(const VmExit& exit, std::uint32_t id, const ExitOutcome& outcome) {
-  const std::uint32_t seen = ++exits_seen_[exit.index()];
-  // The common case — past the limit, nothing to say — costs a count and a compare.
-  if (seen > config_.exits_logged + 1 && !always_logged(outcome.what)) [[likely]]
-    return;
-  print_exit(exit, id, outcome, seen);
-}
-
-template <VCpuHal H>
 void Vm<H>::print_exit(const VmExit& exit, std::uint32_t id, const ExitOutcome& outcome,
                        std::uint32_t seen) {
   if (seen <= config_.exits_logged || always_logged(outcome.what)) {

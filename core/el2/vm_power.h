@@ -32,7 +32,7 @@ ExitOutcome Vm<H>::cpu_up(const CpuUp& up, std::uint32_t id) {
     status = power_.cpu_on(up.target_mpidr, {up.entry_point, up.context_id}, &target);
     switch (status) {
       case psci::Status::kSuccess:
-        sharing_ = true;
+        sharing_.store(true, std::memory_order_relaxed);
         outcome = {Outcome::kCpuOnStarted, target};
         H::send_kick(target);
         break;
@@ -47,6 +47,7 @@ ExitOutcome Vm<H>::cpu_up(const CpuUp& up, std::uint32_t id) {
 
 template <VCpuHal H>
 void Vm<H>::power_down(std::uint32_t id) {
+  const SpinLockGuard guard(lock_);
   vcpus_[id].stop_turn_tick();
   HardwareListRegisters<H> lrs{id, vcpus_[id].exit_pc()};
   irqs_[id].clear(lrs);

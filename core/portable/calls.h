@@ -36,6 +36,15 @@ struct CallContext {
 std::int64_t psci_feature(std::uint32_t function);
 
 /// \ingroup vmm
+/// \brief Whether answering \p call reads state the vCPUs share (AFFINITY_INFO reads the power
+/// states): the run loop takes the VM's lock only for those.
+constexpr bool reads_power_states(const Hypercall& call) {
+  const auto function = static_cast<std::uint32_t>(call.function);
+  return function == static_cast<std::uint32_t>(psci::Function::kAffinityInfo32) ||
+         function == static_cast<std::uint32_t>(psci::Function::kAffinityInfo64);
+}
+
+/// \ingroup vmm
 /// \brief Answers \p call: PSCI_VERSION (1.1), PSCI_FEATURES, AFFINITY_INFO,
 /// MIGRATE_INFO_TYPE, el2lab's kExitCount / kNop / kTestFaultAtEl2; NOT_SUPPORTED for the rest.
 /// Inline: it is on the hypercall exit path.

@@ -17,8 +17,10 @@ constexpr std::uint64_t width_mask(unsigned bytes) {
 // Each decoder below builds its exit in place, in the caller's VmExit (emplace), so no exit
 // record is ever copied on the way to the run loop.
 
-// HVC or trapped SMC: PSCI power requests get their own exit reasons.
-[[gnu::always_inline]] inline void decode_call(const SyncTrap& trap, bool via_smc, VmExit& out) {
+// HVC or trapped SMC: PSCI power requests get their own exit reasons. Returns the exit's main
+// argument: the function ID of a Hypercall, 0 for the power requests.
+[[gnu::always_inline]] inline std::uint64_t decode_call(const SyncTrap& trap, bool via_smc,
+                                                        VmExit& out) {
   const auto fid = static_cast<std::uint32_t>(trap.x[0]);
   // PSCI's IDs are 0x8400_00xx and 0xC400_00xx: one mask test keeps every other call (el2lab's
   // own, vendors') off the compare chain below.
@@ -28,10 +30,10 @@ constexpr std::uint64_t width_mask(unsigned bytes) {
     case psci::Function::kCpuOn32:
     case psci::Function::kCpuOn64:
       out.emplace<CpuUp>(CpuUp{trap.x[1], trap.x[2], trap.x[3]});
-      return;
-    case psci::Function::kCpuOff: out.emplace<CpuDown>(CpuDown{trap.x[1]}); return;
-    case psci::Function::kSystemOff: out.emplace<SystemDown>(SystemDown{false}); return;
-    case psci::Function::kSystemReset: out.emplace<SystemDown>(SystemDown{true}); return;
+      return 0;
+    case psci::Function::kCpuOff: out.emplace<CpuDown>(CpuDown{trap.x[1]}); return 0;
+    case psci::Function::kSystemOff: out.emplace<SystemDown>(SystemDown{false}); return 0;
+    case psci::Function::kSystemReset: out.emplace<SystemDown>(SystemDown{true}); return 0;
     default: break;
   }
   // Every field given at once: constructed in place, nothing zeroed first.
@@ -39,50 +41,56 @@ constexpr std::uint64_t width_mask(unsigned bytes) {
                                    std::array<std::uint64_t, 6>{trap.x[1], trap.x[2], trap.x[3],
                                                                 trap.x[4], trap.x[5], trap.x[6]},
                                    via_smc});
+  return trap.x[0];
 }
 
-[[gnu::always_inline]] inline void decode_data_abort(const SyncTrap& trap, VmExit& out) {
+// Returns the IPA (the exit's main argument).
+[[gnu::always_inline]] inline std::uint64_t decode_data_abort(const SyncTrap& trap, VmExit& out) {
   const esr::Syndrome syndrome(trap.esr);
   const auto abort = esr::DataAbort::decode(syndrome.iss());
   const std::uint64_t ipa = fault_ipa(trap.hpfar, trap.far);
   if (abort.s1ptw) {
     out.emplace<Unhandled>(
         Unhandled{trap.esr, ipa, "stage-2 fault on the guest's own page-table walk"});
-    return;
+    return ipa;
   }
   if (!esr::is_translation_fault(abort.dfsc)) {
     out.emplace<Unhandled>(
         Unhandled{trap.esr, ipa, "stage-2 abort that is not a translation fault"});
-    return;
+    return ipa;
   }
   if (!abort.isv) {
     // Load/store pair, writeback or SIMD access: the syndrome does not say which register,
     // so the access cannot be emulated without decoding the instruction.
     out.emplace<Unhandled>(
         Unhandled{trap.esr, ipa, "MMIO access without a valid syndrome (ISV=0)"});
-    return;
+    return ipa;
   }
   const unsigned width = abort.access_bytes();
   if (abort.wnr) {
     out.emplace<MmioWrite>(MmioWrite{ipa, width, reg_or_zero(trap, abort.srt) & width_mask(width)});
-    return;
+    return ipa;
   }
   out.emplace<MmioRead>(MmioRead{ipa, width, abort.srt, abort.sf, abort.sse});
+  return ipa;
 }
 
-[[gnu::always_inline]] inline void decode_sysreg(const SyncTrap& trap, VmExit& out) {
+// Returns the exit's main argument: the register's key (0 for an SGI request).
+[[gnu::always_inline]] inline std::uint32_t decode_sysreg(const SyncTrap& trap, VmExit& out) {
   const esr::Syndrome syndrome(trap.esr);
   const auto access = esr::SysRegAccess::decode(syndrome.iss());
+  const std::uint32_t key = access.sysreg_key();
   if (access.is_read) {
-    out.emplace<SysRegRead>(SysRegRead{access.sysreg_key(), access.rt});
-    return;
+    out.emplace<SysRegRead>(SysRegRead{key, access.rt});
+    return key;
   }
   const std::uint64_t value = reg_or_zero(trap, access.rt);
-  if (access.sysreg_key() == icc_sgi1r_key()) {
+  if (key == icc_sgi1r_key()) {
     out.emplace<SendIpi>(decode_sgi1r(value));
-    return;
+    return 0;
   }
-  out.emplace<SysRegWrite>(SysRegWrite{access.sysreg_key(), value});
+  out.emplace<SysRegWrite>(SysRegWrite{key, value});
+  return key;
 }
 
 }  // namespace
@@ -105,23 +113,25 @@ SendIpi decode_sgi1r(std::uint64_t value) {
   return ipi;
 }
 
-std::uint64_t decode_sync_exit(const SyncTrap& trap, VmExit& exit) {
+SyncDecode decode_sync_exit(const SyncTrap& trap, VmExit& exit) {
   const esr::Syndrome syndrome(trap.esr);
   switch (syndrome.ec()) {
-    case esr::ExceptionClass::kHvc64: decode_call(trap, false, exit); return 0;
-    case esr::ExceptionClass::kSmc64: decode_call(trap, true, exit); return 4;
-    case esr::ExceptionClass::kDataAbortLower: decode_data_abort(trap, exit); return 4;
-    case esr::ExceptionClass::kSysReg64: decode_sysreg(trap, exit); return 4;
+    case esr::ExceptionClass::kHvc64: return {0, decode_call(trap, false, exit)};
+    case esr::ExceptionClass::kSmc64: return {4, decode_call(trap, true, exit)};
+    case esr::ExceptionClass::kDataAbortLower: return {4, decode_data_abort(trap, exit)};
+    case esr::ExceptionClass::kSysReg64: return {4, decode_sysreg(trap, exit)};
     case esr::ExceptionClass::kWfxTrap:
       exit.emplace<Halt>(Halt{esr::WfxTrap::decode(syndrome.iss()).is_wfe()});
-      return 4;
-    case esr::ExceptionClass::kInstrAbortLower:
-      exit.emplace<Unhandled>(Unhandled{trap.esr, fault_ipa(trap.hpfar, trap.far),
-                                        "instruction fetch from an address that is not guest RAM"});
-      return 0;
+      return {4, 0};
+    case esr::ExceptionClass::kInstrAbortLower: {
+      const std::uint64_t ipa = fault_ipa(trap.hpfar, trap.far);
+      exit.emplace<Unhandled>(
+          Unhandled{trap.esr, ipa, "instruction fetch from an address that is not guest RAM"});
+      return {0, ipa};
+    }
     default:
       exit.emplace<Unhandled>(Unhandled{trap.esr, 0, "a trap the hypervisor does not model"});
-      return 0;
+      return {0, 0};
   }
 }
 

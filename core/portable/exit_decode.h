@@ -34,16 +34,27 @@ struct DecodedExit {
 };
 
 /// \ingroup vm_exit
-/// \brief Decodes a synchronous exit from a guest running in AArch64 state into \p exit, in
-/// place (the exit path never copies a VmExit), and returns how far the guest's PC must move
-/// once it has been handled (see DecodedExit::pc_advance).
-std::uint64_t decode_sync_exit(const SyncTrap& trap, VmExit& exit);
+/// \brief What decode_sync_exit() says besides the exit itself: two words, returned in
+/// registers.
+struct SyncDecode {
+  std::uint64_t pc_advance = 0;  ///< As DecodedExit::pc_advance.
+  std::uint64_t argument = 0;    ///< The exit's main argument, as the trace ring records it:
+                                 ///< the function ID, the IPA, the register key, or the fault
+                                 ///< address of an Unhandled exit.
+};
 
 /// \ingroup vm_exit
-/// \brief decode_sync_exit() returning both results by value, for tests and tools.
+/// \brief Decodes a synchronous exit from a guest running in AArch64 state into \p exit, in
+/// place (the exit path never copies a VmExit); returns how far the guest's PC must move once
+/// it has been handled and the exit's main argument (known here, so nobody asks the variant
+/// again).
+SyncDecode decode_sync_exit(const SyncTrap& trap, VmExit& exit);
+
+/// \ingroup vm_exit
+/// \brief decode_sync_exit() returning the exit by value, for tests and tools.
 inline DecodedExit decode_sync_exit(const SyncTrap& trap) {
   DecodedExit decoded;
-  decoded.pc_advance = decode_sync_exit(trap, decoded.exit);
+  decoded.pc_advance = decode_sync_exit(trap, decoded.exit).pc_advance;
   return decoded;
 }
 

@@ -31,11 +31,15 @@ namespace el2lab::trace {
 
 /// Event kinds. Values below 0x100 are exits, numbered as abi::ExitKind.
 enum class Kind : std::uint16_t {
-  kExitBase = 0x000,    ///< + abi::ExitKind: a VM exit.
-  kGuestEntry = 0x100,  ///< First entry of a vCPU into its guest.
-  kIrqEntry = 0x101,  ///< An IRQ vector fired; address = vector index (5 at EL2, 9 from the guest).
-  kIrqDispatch = 0x102,  ///< The HAL acknowledged it; address = INTID, esr = 0 for the direct
-                         ///< H::irq_fetch() call, 1 for the indirect IRQ_HANDLER call.
+  kExitBase = 0x000,     ///< + abi::ExitKind: a VM exit.
+  kGuestEntry = 0x100,   ///< First entry of a vCPU into its guest.
+  kIrqEntry = 0x101,     ///< An IRQ taken at EL2 (vector 5, while a vCPU sleeps in WFI);
+                         ///< address = vector index. An IRQ that makes the guest exit (vector 9)
+                         ///< has no entry or dispatch record: its ExternalInterrupt exit record
+                         ///< (address = INTID) stands for both, dispatched by the direct call.
+  kIrqDispatch = 0x102,  ///< The HAL acknowledged an IRQ taken at EL2; address = INTID, esr = 0
+                         ///< for the direct H::irq_handler() call (el2lab-static), 1 for the
+                         ///< indirect IRQ_HANDLER call.
   kIrqInjected = 0x103,  ///< Written to a list register; address = INTID, esr = list register n.
   kGuestEoi = 0x104,     ///< The guest finished it (its list register emptied); address = INTID.
 };
@@ -66,13 +70,20 @@ struct Ring {
   TraceRecord records[Capacity] = {};               ///< The slots.
 
   /// Appends \p record (its seq is assigned here). Safe to call from several CPUs at once.
-  void push(TraceRecord record) {
-    const std::uint64_t seq = std::atomic_ref<std::uint64_t>(next_seq).fetch_add(1);
-    TraceRecord& slot = records[(seq - 1) % Capacity];
-    record.seq = 0;
-    std::atomic_ref<std::uint64_t>(slot.seq).store(0, std::memory_order_relaxed);
-    slot = record;
-    std::atomic_ref<std::uint64_t>(slot.seq).store(seq, std::memory_order_release);
+  void push(const TraceRecord& record) {
+    const std::uint64_t seq =
+        std::atomic_ref<std::uint64_t>(next_seq).fetch_add(1, std::memory_order_relaxed);
+    TraceRecord& slot = records[(seq - 1) & (Capacity - 1)];
+    // seq = 0 while the slot is rewritten, its number last: a reader sees whole records only.
+    __atomic_store_n(&slot.seq, 0, __ATOMIC_RELAXED);
+    slot.icount = record.icount;
+    slot.esr = record.esr;
+    slot.address = record.address;
+    slot.guest_pc = record.guest_pc;
+    slot.kind = record.kind;
+    slot.cpu = record.cpu;
+    slot.vcpu = record.vcpu;
+    __atomic_store_n(&slot.seq, seq, __ATOMIC_RELEASE);
   }
 };
 

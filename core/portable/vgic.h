@@ -52,6 +52,15 @@ class VirtualGic {
   /// A guest write to the redistributor region (GICv3).
   bool redistributor_write(std::uint64_t offset, unsigned width, std::uint64_t value);
 
+  /// What injecting one interrupt needs to know, found in one look-up.
+  struct Delivery {
+    bool deliverable = false;      ///< As deliverable().
+    bool group1 = false;           ///< As group1().
+    std::uint8_t priority = 0xff;  ///< As priority().
+  };
+  /// deliverable(), group1() and priority() of \p intid on \p vcpu at once (the injection
+  /// path asks for all three).
+  Delivery delivery(std::uint32_t intid, std::uint32_t vcpu) const;
   /// True if the guest has enabled \p intid for \p vcpu and the distributor's group enable is on.
   bool deliverable(std::uint32_t intid, std::uint32_t vcpu) const;
   /// The priority the guest gave \p intid on \p vcpu.

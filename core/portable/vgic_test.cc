@@ -70,6 +70,36 @@ TEST(VirtualGic, V3PpisLiveInTheRedistributor) {
   EXPECT_EQ(gic.distributor_read(GICD_IROUTER + 8 * 40, 8, 0), 0x1u);
 }
 
+TEST(VirtualGic, DeliveryIsTheThreeQueriesInOneLookUp) {
+  // V2: a banked PPI and an SPI, in group 0 and group 1, enabled or not, with the distributor
+  // enabling group 0 only; delivery() must agree with deliverable(), group1(), priority().
+  VirtualGic gic(GicVersion::kV2, 2);
+  constexpr std::uint64_t GICD_IGROUPR = 0x80;
+  ASSERT_TRUE(gic.distributor_write(GICD_ISENABLER, 4, (1u << 27) | (1u << 26), 0));
+  ASSERT_TRUE(gic.distributor_write(GICD_ISENABLER + 4, 4, 1u << 8, 0));  // SPI 40
+  ASSERT_TRUE(gic.distributor_write(GICD_IGROUPR, 4, 1u << 26, 0));       // PPI 26: group 1
+  ASSERT_TRUE(gic.distributor_write(GICD_IPRIORITYR + 27, 1, 0x40, 0));
+  ASSERT_TRUE(gic.distributor_write(GICD_IPRIORITYR + 40, 1, 0x90, 0));
+  ASSERT_TRUE(gic.distributor_write(GICD_CTLR, 4, 1, 0));  // EnableGrp0 only
+  for (std::uint32_t vcpu : {0u, 1u, 5u}) {
+    for (std::uint32_t intid : {0u, 26u, 27u, 31u, 40u, 41u, 95u, 96u, 1020u}) {
+      const VirtualGic::Delivery d = gic.delivery(intid, vcpu);
+      EXPECT_EQ(d.deliverable, gic.deliverable(intid, vcpu)) << intid << " on " << vcpu;
+      EXPECT_EQ(d.group1, gic.group1(intid, vcpu)) << intid << " on " << vcpu;
+      EXPECT_EQ(d.priority, gic.priority(intid, vcpu)) << intid << " on " << vcpu;
+    }
+  }
+  // The expected answers, from the writes above.
+  EXPECT_TRUE(gic.delivery(27, 0).deliverable);
+  EXPECT_EQ(gic.delivery(27, 0).priority, 0x40);
+  EXPECT_FALSE(gic.delivery(26, 0).deliverable) << "group 1 is not enabled";
+  EXPECT_TRUE(gic.delivery(26, 0).group1);
+  EXPECT_TRUE(gic.delivery(40, 1).deliverable) << "SPIs are shared";
+  EXPECT_EQ(gic.delivery(40, 1).priority, 0x90);
+  EXPECT_FALSE(gic.delivery(27, 1).deliverable) << "PPIs are banked";
+  EXPECT_FALSE(gic.delivery(27, 5).deliverable) << "no vCPU 5";
+}
+
 TEST(VirtualGic, RefusesAccessesNoRegisterAllows) {
   VirtualGic gic(GicVersion::kV3, 1);
   EXPECT_FALSE(gic.distributor_read(GICD_CTLR + 1, 4, 0));

@@ -63,12 +63,16 @@ class VirtualInterrupts {
       if (pending_[i].intid == intid && pending_[i].sender == sender) return true;
     }
     if (count_ == pending_.size()) return false;
-    pending_[count_++] = {intid, source, sender};
+    pending_[count_] = {intid, source, sender};
+    set_count(count_ + 1);
     return true;
   }
 
   /// Number of interrupts waiting for a list register.
   std::size_t pending() const { return count_; }
+  /// pending() read without the lock that guards queue(): a hint, exact once the lock is
+  /// taken. The run loop looks before it enters the guest; whoever queues later kicks it.
+  std::size_t pending_unlocked() const { return __atomic_load_n(&count_, __ATOMIC_RELAXED); }
   /// True while any list register holds one of this vCPU's interrupts (reap() has work).
   bool in_list_registers() const { return occupied_ != 0; }
 
@@ -82,7 +86,9 @@ class VirtualInterrupts {
     for (std::size_t i = 0; i < count_; ++i) {
       const Pending irq = pending_[i];
       const std::uint32_t free = all & ~occupied_;
-      if (free == 0 || !vgic.deliverable(irq.intid, vcpu)) {
+      const VirtualGic::Delivery how =
+          free != 0 ? vgic.delivery(irq.intid, vcpu) : VirtualGic::Delivery{};
+      if (!how.deliverable) {
         pending_[kept++] = irq;
         continue;
       }
@@ -90,8 +96,8 @@ class VirtualInterrupts {
       entry.virtual_id = irq.intid;
       entry.hw = irq.source == Source::kForwardedHw;
       entry.physical_id = entry.hw ? irq.intid : 0;
-      entry.priority = vgic.priority(irq.intid, vcpu);
-      entry.group1 = vgic.group1(irq.intid, vcpu);
+      entry.priority = how.priority;
+      entry.group1 = how.group1;
       entry.state = gic::LrState::kPending;
       entry.eoi_maintenance = irq.source == Source::kForwardedSw;
       entry.source_cpu = irq.sender;
@@ -101,7 +107,7 @@ class VirtualInterrupts {
       occupied_ |= 1u << n;
       lrs.injected(irq.intid, n);
     }
-    count_ = kept;
+    set_count(kept);
   }
 
   /// Frees the list registers the guest has finished with (state back to invalid), and
@@ -145,7 +151,7 @@ class VirtualInterrupts {
     for (std::size_t i = 0; i < count_; ++i) {
       if (pending_[i].source != Source::kVirtual) lrs.deactivate(pending_[i].intid);
     }
-    count_ = 0;
+    set_count(0);
   }
 
  private:
@@ -176,9 +182,13 @@ class VirtualInterrupts {
     // entry is rewritten.
     if (!finished || held_[n].source == Source::kForwardedSw) lrs.write(n, gic::ListEntry{});
     if (held_[n].source == Source::kForwardedSw) lrs.deactivate(held_[n].intid_plus_1 - 1);
-    held_[n] = {};
+    held_[n].intid_plus_1 = 0;  // free (its source is read only while it is held)
     occupied_ &= ~(1u << n);
   }
+
+  // count_ is written under the lock and read by pending_unlocked() without it: its stores are
+  // single atomic writes.
+  void set_count(std::size_t n) { __atomic_store_n(&count_, n, __ATOMIC_RELAXED); }
 
   std::array<Pending, kMaxPending> pending_{};
   std::size_t count_ = 0;
