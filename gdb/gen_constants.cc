@@ -1,13 +1,15 @@
 // Writes the constants the GDB package shares with the hypervisor as a Python module, computed
 // by the hypervisor's own C++ (as the Linux kernel's scripts/gdb generates constants.py from
 // its headers): the exit-kind names, the 16 vector names, the system-register names the log
-// uses, the MMIO bus's device kinds. Built and run on the host at build time; the package loads
-// the result (el2lab/constants.py) and a test fails if the package's own tables drift from it.
+// uses, the MMIO bus's device kinds, the GIC's register names. Built and run on the host at build
+// time; the package loads the result (el2lab/constants.py) and a test fails if the package's own
+// tables drift from it.
 #include <cstdint>
 #include <cstdio>
 #include <string_view>
 
 #include "core/portable/esr.h"
+#include "core/portable/gic_registers.h"
 #include "core/portable/guest_abi.h"
 #include "core/portable/mmio_bus.h"
 #include "core/portable/vm_exit.h"
@@ -54,6 +56,27 @@ int main() {
                       MmioDevice::kTestDevice}) {
     std::printf("    %u: ", static_cast<unsigned>(device));
     print_string(mmio_device_name(device));
+    std::printf(",\n");
+  }
+  std::printf("}\n\n# GIC registers by offset (gic_registers.h); GICD_BANKS are arrays.\n");
+  std::printf("GICD_REGS = {\n");
+  for (const auto& r : gic::kDistributorRegisters) {
+    if (r.bank) continue;
+    std::printf("    %#llx: ", static_cast<unsigned long long>(r.offset));
+    print_string(r.name);
+    std::printf(",\n");
+  }
+  std::printf("}\n\nGICD_BANKS = [\n");
+  for (const auto& r : gic::kDistributorRegisters) {
+    if (!r.bank) continue;
+    std::printf("    (%#llx, ", static_cast<unsigned long long>(r.offset));
+    print_string(r.name);
+    std::printf("),\n");
+  }
+  std::printf("]\n\nGICR_REGS = {\n");
+  for (const auto& r : gic::kRedistributorRegisters) {
+    std::printf("    %#llx: ", static_cast<unsigned long long>(r.offset));
+    print_string(r.name);
     std::printf(",\n");
   }
   std::printf("}\n");

@@ -1,6 +1,7 @@
 #include "core/el2/gic_driver.h"
 
 #include "core/board/qemu-virt/memory_map.h"
+#include "core/portable/gic_registers.h"
 
 namespace el2lab::gic {
 namespace {
@@ -9,7 +10,8 @@ GicVersion gic_version = GicVersion::kUnknown;
 // List registers per CPU interface, read in init_cpu(): the run loop asks on every exit, and on
 // GICv2 the answer would otherwise be an MMIO read each time.
 unsigned lr_count = 0;
-std::uint64_t gicd = 0, gicr = 0, gicr_size = 0, gicc = 0, gich = 0, gicv = 0;
+std::uint64_t gicd_base = 0, gicr_base = 0, gicr_size = 0, gicc_base = 0, gich_base = 0,
+              gicv_base = 0;
 // How send_kick() addresses each logical CPU: its MPIDR (GICv3 affinity routing) or its CPU
 // interface's bit in a GICD_SGIR target list (GICv2), recorded by the CPU itself in init_cpu().
 std::uint64_t cpu_mpidr[board::kMaxCpus] = {};
@@ -22,18 +24,6 @@ volatile std::uint64_t& mmio64(std::uint64_t address) {
   return *reinterpret_cast<volatile std::uint64_t*>(address);
 }
 
-// Distributor and redistributor-SGI-frame offsets.
-constexpr std::uint64_t kCtlr = 0x0, kIgroupr = 0x80, kIsenabler = 0x100, kIpriorityr = 0x400;
-constexpr std::uint64_t kItargetsr = 0x800, kSgir = 0xf00;
-// GICv3 redistributor.
-constexpr std::uint64_t kGicrTyper = 0x8, kGicrWaker = 0x14, kSgiFrame = 0x10000;
-constexpr std::uint64_t kGicrStride = 0x20000;
-constexpr std::uint32_t kWakerProcessorSleep = 1u << 1, kWakerChildrenAsleep = 1u << 2;
-constexpr std::uint32_t kTyperLast = 1u << 4;
-// GICv2 CPU interface and hypervisor interface.
-constexpr std::uint64_t kGiccPmr = 0x4, kGiccIar = 0xc, kGiccEoir = 0x10, kGiccDir = 0x1000;
-constexpr std::uint64_t kGichHcr = 0x0, kGichVtr = 0x4, kGichEisr0 = 0x20, kGichElrsr0 = 0x30,
-                        kGichLr0 = 0x100;
 constexpr std::uint8_t kHypervisorPriority = 0xa0;
 
 #define EL2LAB_MRS(reg)                       \
@@ -47,32 +37,32 @@ constexpr std::uint8_t kHypervisorPriority = 0xa0;
 // The redistributor whose affinity matches this CPU's (GICR_TYPER[63:32]).
 std::uint64_t find_redistributor(std::uint64_t mpidr) {
   const std::uint64_t affinity = (mpidr & 0xff'ffff) | ((mpidr >> 8) & 0xff00'0000);
-  for (std::uint64_t rd = gicr; rd < gicr + gicr_size; rd += kGicrStride) {
-    const std::uint64_t typer = mmio64(rd + kGicrTyper);
+  for (std::uint64_t rd = gicr_base; rd < gicr_base + gicr_size; rd += gicr::kStride) {
+    const std::uint64_t typer = mmio64(rd + gicr::kTyper);
     if ((typer >> 32) == affinity) return rd;
-    if (typer & kTyperLast) break;
+    if (typer & gicr::kTyperLast) break;
   }
   return 0;
 }
 
 void enable_ppi(std::uint64_t frame, std::uint32_t intid, bool group1) {
-  volatile std::uint8_t* prio = reinterpret_cast<volatile std::uint8_t*>(frame + kIpriorityr);
+  volatile std::uint8_t* prio = reinterpret_cast<volatile std::uint8_t*>(frame + gicd::kIpriorityr);
   prio[intid] = kHypervisorPriority;
-  if (group1) mmio32(frame + kIgroupr) = mmio32(frame + kIgroupr) | (1u << intid);
-  mmio32(frame + kIsenabler) = 1u << intid;
+  if (group1) mmio32(frame + gicd::kIgroupr) = mmio32(frame + gicd::kIgroupr) | (1u << intid);
+  mmio32(frame + gicd::kIsenabler) = 1u << intid;
 }
 
 void init_cpu_v3(std::uint64_t mpidr) {
   const std::uint64_t rd = find_redistributor(mpidr);
   if (rd != 0) {
     // Wake the redistributor (real hardware needs it; QEMU does not model the sleep bits).
-    mmio32(rd + kGicrWaker) = mmio32(rd + kGicrWaker) & ~kWakerProcessorSleep;
-    while ((mmio32(rd + kGicrWaker) & kWakerChildrenAsleep) != 0) {
+    mmio32(rd + gicr::kWaker) = mmio32(rd + gicr::kWaker) & ~gicr::kWakerProcessorSleep;
+    while ((mmio32(rd + gicr::kWaker) & gicr::kWakerChildrenAsleep) != 0) {
     }
-    enable_ppi(rd + kSgiFrame, kVirtualTimerPpi, true);
-    enable_ppi(rd + kSgiFrame, kMaintenancePpi, true);
-    enable_ppi(rd + kSgiFrame, kKickSgi, true);
-    enable_ppi(rd + kSgiFrame, kHypervisorTimerPpi, true);
+    enable_ppi(rd + gicr::kSgiFrame, kVirtualTimerPpi, true);
+    enable_ppi(rd + gicr::kSgiFrame, kMaintenancePpi, true);
+    enable_ppi(rd + gicr::kSgiFrame, kKickSgi, true);
+    enable_ppi(rd + gicr::kSgiFrame, kHypervisorTimerPpi, true);
   }
   // ICC_SRE_EL2: system-register interface (SRE) for EL2, and let EL1 use it too (Enable).
   EL2LAB_MSR(icc_sre_el2, EL2LAB_MRS(icc_sre_el2) | 0x9);
@@ -89,32 +79,33 @@ void init_cpu_v3(std::uint64_t mpidr) {
 
 void init_cpu_v2() {
   // Group 0 only (no security extensions on virt), EOImode 1 (GICC_CTLR bit 9).
-  volatile std::uint8_t* prio = reinterpret_cast<volatile std::uint8_t*>(gicd + kIpriorityr);
+  volatile std::uint8_t* prio =
+      reinterpret_cast<volatile std::uint8_t*>(gicd_base + gicd::kIpriorityr);
   prio[kVirtualTimerPpi] = kHypervisorPriority;
   prio[kMaintenancePpi] = kHypervisorPriority;
   prio[kKickSgi] = kHypervisorPriority;
   prio[kHypervisorTimerPpi] = kHypervisorPriority;
-  mmio32(gicd + kIsenabler) = (1u << kVirtualTimerPpi) | (1u << kMaintenancePpi) |
-                              (1u << kKickSgi) | (1u << kHypervisorTimerPpi);
-  mmio32(gicc + kGiccPmr) = 0xff;
-  mmio32(gicc + kCtlr) = 0x1 | (1u << 9);
-  mmio32(gich + kGichHcr) = 1;  // En
+  mmio32(gicd_base + gicd::kIsenabler) = (1u << kVirtualTimerPpi) | (1u << kMaintenancePpi) |
+                                         (1u << kKickSgi) | (1u << kHypervisorTimerPpi);
+  mmio32(gicc_base + gicc::kPmr) = 0xff;
+  mmio32(gicc_base + gicd::kCtlr) = 0x1 | (1u << 9);
+  mmio32(gich_base + gich::kHcr) = 1;  // En
 }
 
 }  // namespace
 
 void init_distributor(const MachineInfo& machine) {
   gic_version = machine.gic;
-  gicd = machine.gic_distributor.base;
+  gicd_base = machine.gic_distributor.base;
   if (gic_version == GicVersion::kV3) {
-    gicr = machine.gic_redistributor.base;
+    gicr_base = machine.gic_redistributor.base;
     gicr_size = machine.gic_redistributor.size;
-    mmio32(gicd + kCtlr) = (1u << 4) | 0x2;  // ARE, EnableGrp1 (single security state)
+    mmio32(gicd_base + gicd::kCtlr) = (1u << 4) | 0x2;  // ARE, EnableGrp1 (single security state)
   } else if (gic_version == GicVersion::kV2) {
-    gicc = machine.gic_redistributor.base;
-    gich = machine.gic_hyp_interface.base;
-    gicv = machine.gic_virtual_cpu.base;
-    mmio32(gicd + kCtlr) = 0x1;  // EnableGrp0
+    gicc_base = machine.gic_redistributor.base;
+    gich_base = machine.gic_hyp_interface.base;
+    gicv_base = machine.gic_virtual_cpu.base;
+    mmio32(gicd_base + gicd::kCtlr) = 0x1;  // EnableGrp0
   }
 }
 
@@ -123,7 +114,8 @@ void init_cpu(std::uint32_t index, std::uint64_t mpidr) {
     cpu_mpidr[index] = mpidr;
     // GICD_ITARGETSR0..7 are banked: each byte reads as the reading CPU's own interface bit.
     if (gic_version == GicVersion::kV2) {
-      cpu_interface_mask[index] = *reinterpret_cast<volatile std::uint8_t*>(gicd + kItargetsr);
+      cpu_interface_mask[index] =
+          *reinterpret_cast<volatile std::uint8_t*>(gicd_base + gicd::kItargetsr);
     }
   }
   if (gic_version == GicVersion::kV3) {
@@ -132,7 +124,7 @@ void init_cpu(std::uint32_t index, std::uint64_t mpidr) {
   }
   if (gic_version == GicVersion::kV2) {
     init_cpu_v2();
-    lr_count = (mmio32(gich + kGichVtr) & 0x3f) + 1;
+    lr_count = (mmio32(gich_base + gich::kVtr) & 0x3f) + 1;
   }
 }
 
@@ -150,7 +142,7 @@ void send_kick(std::uint32_t index) {
     EL2LAB_MSR(icc_sgi1r_el1, value);
     asm volatile("isb");
   } else if (gic_version == GicVersion::kV2) {
-    mmio32(gicd + kSgir) = (std::uint32_t{cpu_interface_mask[index]} << 16) | kKickSgi;
+    mmio32(gicd_base + gicd::kSgir) = (std::uint32_t{cpu_interface_mask[index]} << 16) | kKickSgi;
   }
 }
 
@@ -164,7 +156,7 @@ std::uint32_t acknowledge() {
     asm volatile("dsb sy" ::: "memory");
     return intid;
   }
-  if (gic_version == GicVersion::kV2) return mmio32(gicc + kGiccIar) & 0x3ff;
+  if (gic_version == GicVersion::kV2) return mmio32(gicc_base + gicc::kIar) & 0x3ff;
   return kSpurious;
 }
 
@@ -173,7 +165,7 @@ void priority_drop(std::uint32_t intid) {
     EL2LAB_MSR(icc_eoir1_el1, intid);
     asm volatile("isb");
   } else if (gic_version == GicVersion::kV2) {
-    mmio32(gicc + kGiccEoir) = intid;
+    mmio32(gicc_base + gicc::kEoir) = intid;
   }
 }
 
@@ -182,7 +174,7 @@ void deactivate(std::uint32_t intid) {
     EL2LAB_MSR(icc_dir_el1, intid);
     asm volatile("isb");
   } else if (gic_version == GicVersion::kV2) {
-    mmio32(gicc + kGiccDir) = intid;
+    mmio32(gicc_base + gicc::kDir) = intid;
   }
 }
 
@@ -203,7 +195,8 @@ unsigned list_register_count() {
   X(0) X(1) X(2) X(3) X(4) X(5) X(6) X(7) X(8) X(9) X(10) X(11) X(12) X(13) X(14) X(15)
 
 ListEntry read_list_register(unsigned n) {
-  if (gic_version == GicVersion::kV2) return decode_lr_v2(mmio32(gich + kGichLr0 + 4ull * n));
+  if (gic_version == GicVersion::kV2)
+    return decode_lr_v2(mmio32(gich_base + gich::kLr0 + 4ull * n));
   std::uint64_t v = 0;
   switch (n) {
 #define EL2LAB_READ_LR(i) \
@@ -217,7 +210,7 @@ ListEntry read_list_register(unsigned n) {
 
 void write_list_register(unsigned n, const ListEntry& entry) {
   if (gic_version == GicVersion::kV2) {
-    mmio32(gich + kGichLr0 + 4ull * n) = encode_lr_v2(entry);
+    mmio32(gich_base + gich::kLr0 + 4ull * n) = encode_lr_v2(entry);
     return;
   }
   const std::uint64_t v = encode_lr_v3(entry);
@@ -239,13 +232,13 @@ std::uint32_t empty_list_registers() {
     return static_cast<std::uint32_t>(EL2LAB_MRS(ich_elrsr_el2) | EL2LAB_MRS(ich_eisr_el2)) & all;
   }
   if (gic_version == GicVersion::kV2) {
-    return (mmio32(gich + kGichElrsr0) | mmio32(gich + kGichEisr0)) & all;
+    return (mmio32(gich_base + gich::kElrsr0) | mmio32(gich_base + gich::kEisr0)) & all;
   }
   return 0;
 }
 
 std::uint64_t virtual_cpu_interface() {
-  return gicv;
+  return gicv_base;
 }
 
 }  // namespace el2lab::gic

@@ -34,6 +34,7 @@
 #include "core/portable/devices/test_device.h"
 #include "core/portable/exit_outcome.h"
 #include "core/portable/gic.h"
+#include "core/portable/gic_registers.h"
 #include "core/portable/guest_abi.h"
 #include "core/portable/halt_policy.h"
 #include "core/portable/mmio_bus.h"
@@ -319,7 +320,7 @@ class Vm {
 
   // ---- interrupts ---------------------------------------------------------------------------
 
-  static constexpr std::uint64_t kDistributorSize = 0x10000;
+  static constexpr std::uint64_t kDistributorSize = gic::gicd::kSize;
   static constexpr std::uint64_t kUartSize = 0x1000;
 
   // How a physical interrupt is forwarded. GICv3: with the list register's HW bit, so the

@@ -1,20 +1,16 @@
 #include "core/portable/vgic.h"
 
 #include "core/portable/gic.h"
+#include "core/portable/gic_registers.h"
 
 namespace el2lab::vgic {
 namespace {
 
-// Register offsets common to GICD (both generations) and the GICv3 SGI frame.
-constexpr std::uint64_t kCtlr = 0x000, kTyper = 0x004, kIidr = 0x008;
-constexpr std::uint64_t kIgroupr = 0x080, kIsenabler = 0x100, kIcenabler = 0x180;
-constexpr std::uint64_t kIspendr = 0x200, kIcactiver = 0x380, kIpriorityr = 0x400;
-constexpr std::uint64_t kItargetsr = 0x800, kIcfgr = 0xc00, kSgir = 0xf00;
-constexpr std::uint64_t kIrouter = 0x6000, kPidr2V3 = 0xffe8, kPidr2V2 = 0xfe8;
-// GICv3 redistributor RD frame.
-constexpr std::uint64_t kGicrIidr = 0x004, kGicrTyper = 0x008, kGicrWaker = 0x014;
-constexpr std::uint64_t kSgiFrame = 0x10000;
-constexpr std::uint32_t kWakerProcessorSleep = 1u << 1, kWakerChildrenAsleep = 1u << 2;
+// Register offsets (gic_registers.h); the distributor's per-INTID banks double as the GICv3
+// SGI frame's, at the same offsets from that frame.
+namespace gicd = gic::gicd;
+namespace gicr = gic::gicr;
+
 constexpr std::uint32_t kIidrArm = 0x43b;    // implementer: ARM
 constexpr std::uint32_t kCtlrAre = 1u << 4;  // GICv3 affinity routing (always on here)
 
@@ -60,16 +56,19 @@ std::optional<std::uint64_t> VirtualGic::bank_read(std::uint64_t offset, unsigne
   auto group = [&](std::uint32_t intid) {
     return intid < 32 ? cpu.group1[intid] : spis_.group1[intid - 32];
   };
-  if (offset >= kIgroupr && offset < kIsenabler) return bit_register(kIgroupr, group);
-  if (offset >= kIsenabler && offset < kIcenabler) return bit_register(kIsenabler, enabled);
-  if (offset >= kIcenabler && offset < kIspendr) return bit_register(kIcenabler, enabled);
-  if (offset >= kIspendr && offset < kIcactiver + 0x80)
+  if (offset >= gicd::kIgroupr && offset < gicd::kIsenabler)
+    return bit_register(gicd::kIgroupr, group);
+  if (offset >= gicd::kIsenabler && offset < gicd::kIcenabler)
+    return bit_register(gicd::kIsenabler, enabled);
+  if (offset >= gicd::kIcenabler && offset < gicd::kIspendr)
+    return bit_register(gicd::kIcenabler, enabled);
+  if (offset >= gicd::kIspendr && offset < gicd::kIcactiver + 0x80)
     return width == 4 ? std::optional<std::uint64_t>(0) : std::nullopt;
-  if (offset >= kIpriorityr && offset < kIpriorityr + 0x400) {
+  if (offset >= gicd::kIpriorityr && offset < gicd::kIpriorityr + 0x400) {
     if (width != 1 && width != 4) return std::nullopt;
     std::uint64_t v = 0;
     for (unsigned b = 0; b < width; ++b) {
-      const std::uint32_t intid = static_cast<std::uint32_t>(offset - kIpriorityr) + b;
+      const std::uint32_t intid = static_cast<std::uint32_t>(offset - gicd::kIpriorityr) + b;
       if (intid >= base_intid && intid < base_intid + count) {
         v |= std::uint64_t{intid < 32 ? cpu.priority[intid] : spis_.priority[intid - 32]}
              << (8 * b);
@@ -77,9 +76,9 @@ std::optional<std::uint64_t> VirtualGic::bank_read(std::uint64_t offset, unsigne
     }
     return v;
   }
-  if (offset >= kIcfgr && offset < kIcfgr + 0x100) {
+  if (offset >= gicd::kIcfgr && offset < gicd::kIcfgr + 0x100) {
     if (width != 4) return std::nullopt;
-    const std::uint32_t first = static_cast<std::uint32_t>((offset - kIcfgr) * 4);
+    const std::uint32_t first = static_cast<std::uint32_t>((offset - gicd::kIcfgr) * 4);
     std::uint64_t v = 0;
     for (std::uint32_t i = 0; i < 16; ++i) {
       const std::uint32_t intid = first + i;
@@ -107,36 +106,36 @@ bool VirtualGic::bank_write(std::uint64_t offset, unsigned width, std::uint64_t 
     }
     return true;
   };
-  if (offset >= kIgroupr && offset < kIsenabler) {
-    return for_bits(kIgroupr, [&](std::uint32_t intid, bool bit) {
+  if (offset >= gicd::kIgroupr && offset < gicd::kIsenabler) {
+    return for_bits(gicd::kIgroupr, [&](std::uint32_t intid, bool bit) {
       (intid < 32 ? cpu.group1[intid] : spis_.group1[intid - 32]) = bit;
     });
   }
-  if (offset >= kIsenabler && offset < kIcenabler) {
-    return for_bits(kIsenabler, [&](std::uint32_t intid, bool bit) {
+  if (offset >= gicd::kIsenabler && offset < gicd::kIcenabler) {
+    return for_bits(gicd::kIsenabler, [&](std::uint32_t intid, bool bit) {
       if (bit && intid >= gic::kSgiCount)
         (intid < 32 ? cpu.enabled[intid] : spis_.enabled[intid - 32]) = true;
     });
   }
-  if (offset >= kIcenabler && offset < kIspendr) {
-    return for_bits(kIcenabler, [&](std::uint32_t intid, bool bit) {
+  if (offset >= gicd::kIcenabler && offset < gicd::kIspendr) {
+    return for_bits(gicd::kIcenabler, [&](std::uint32_t intid, bool bit) {
       if (bit && intid >= gic::kSgiCount)
         (intid < 32 ? cpu.enabled[intid] : spis_.enabled[intid - 32]) = false;
     });
   }
-  if (offset >= kIspendr && offset < kIcactiver + 0x80) return width == 4;
-  if (offset >= kIpriorityr && offset < kIpriorityr + 0x400) {
+  if (offset >= gicd::kIspendr && offset < gicd::kIcactiver + 0x80) return width == 4;
+  if (offset >= gicd::kIpriorityr && offset < gicd::kIpriorityr + 0x400) {
     if (width != 1 && width != 4) return false;
     for (unsigned b = 0; b < width; ++b) {
-      const std::uint32_t intid = static_cast<std::uint32_t>(offset - kIpriorityr) + b;
+      const std::uint32_t intid = static_cast<std::uint32_t>(offset - gicd::kIpriorityr) + b;
       const auto prio = static_cast<std::uint8_t>(value >> (8 * b));
       if (in_range(intid)) (intid < 32 ? cpu.priority[intid] : spis_.priority[intid - 32]) = prio;
     }
     return true;
   }
-  if (offset >= kIcfgr && offset < kIcfgr + 0x100) {
+  if (offset >= gicd::kIcfgr && offset < gicd::kIcfgr + 0x100) {
     if (width != 4) return false;
-    const std::uint32_t first = static_cast<std::uint32_t>((offset - kIcfgr) * 4);
+    const std::uint32_t first = static_cast<std::uint32_t>((offset - gicd::kIcfgr) * 4);
     for (std::uint32_t i = 0; i < 16; ++i) {
       const std::uint32_t intid = first + i;
       // SGI configuration is fixed (edge); the rest keeps what the guest writes.
@@ -155,22 +154,22 @@ std::optional<std::uint64_t> VirtualGic::distributor_read(std::uint64_t offset, 
   if (!aligned(offset, width) || vcpu >= vcpu_count_) return std::nullopt;
   const bool v3 = version_ == GicVersion::kV3;
   switch (offset) {
-    case kCtlr: return width == 4 ? std::optional<std::uint64_t>(ctlr_) : std::nullopt;
-    case kTyper: {
+    case gicd::kCtlr: return width == 4 ? std::optional<std::uint64_t>(ctlr_) : std::nullopt;
+    case gicd::kTyper: {
       const std::uint32_t lines = (32 + kSpiCount) / 32 - 1;
       const std::uint32_t id_bits = 9;  // 10 INTID bits (v3 field IDbits = bits - 1)
       return v3 ? (lines | (id_bits << 19)) : (lines | ((vcpu_count_ - 1) << 5));
     }
-    case kIidr: return kIidrArm;
+    case gicd::kIidr: return kIidrArm;
     default: break;
   }
-  if (v3 && offset == kPidr2V3) return 0x3b;   // ArchRev 3
-  if (!v3 && offset == kPidr2V2) return 0x2b;  // ArchRev 2
-  if (!v3 && offset >= kItargetsr && offset < kItargetsr + 0x400) {
+  if (v3 && offset == gicd::kPidr2V3) return 0x3b;   // ArchRev 3
+  if (!v3 && offset == gicd::kPidr2V2) return 0x2b;  // ArchRev 2
+  if (!v3 && offset >= gicd::kItargetsr && offset < gicd::kItargetsr + 0x400) {
     if (width != 1 && width != 4) return std::nullopt;
     std::uint64_t v = 0;
     for (unsigned b = 0; b < width; ++b) {
-      const std::uint32_t intid = static_cast<std::uint32_t>(offset - kItargetsr) + b;
+      const std::uint32_t intid = static_cast<std::uint32_t>(offset - gicd::kItargetsr) + b;
       std::uint8_t t = 0;
       if (intid < 32)
         t = static_cast<std::uint8_t>(1u << vcpu);  // banked: this CPU
@@ -180,13 +179,13 @@ std::optional<std::uint64_t> VirtualGic::distributor_read(std::uint64_t offset, 
     }
     return v;
   }
-  if (v3 && offset >= kIrouter && offset < kIrouter + 8ull * (32 + kSpiCount)) {
-    const std::uint32_t intid = static_cast<std::uint32_t>((offset - kIrouter) / 8);
+  if (v3 && offset >= gicd::kIrouter && offset < gicd::kIrouter + 8ull * (32 + kSpiCount)) {
+    const std::uint32_t intid = static_cast<std::uint32_t>((offset - gicd::kIrouter) / 8);
     if (width != 8 || intid < 32)
       return width == 8 ? std::optional<std::uint64_t>(0) : std::nullopt;
     return routes_[intid - 32];
   }
-  if (!v3 && offset == kSgir) return std::nullopt;  // write-only
+  if (!v3 && offset == gicd::kSgir) return std::nullopt;  // write-only
   // With affinity routing (GICv3) the SGI/PPI registers live in the redistributors.
   return bank_read(offset, width, v3 ? 32 : 0, v3 ? kSpiCount : 32 + kSpiCount, vcpu);
 }
@@ -195,13 +194,13 @@ bool VirtualGic::distributor_write(std::uint64_t offset, unsigned width, std::ui
                                    std::uint32_t vcpu, SgiRequest* sgi) {
   if (!aligned(offset, width) || vcpu >= vcpu_count_) return false;
   const bool v3 = version_ == GicVersion::kV3;
-  if (offset == kCtlr) {
+  if (offset == gicd::kCtlr) {
     if (width != 4) return false;
     ctlr_ = static_cast<std::uint32_t>(value & 0x3) | (v3 ? kCtlrAre : 0);
     return true;
   }
-  if (offset == kTyper || offset == kIidr) return true;  // read-only
-  if (!v3 && offset == kSgir) {
+  if (offset == gicd::kTyper || offset == gicd::kIidr) return true;  // read-only
+  if (!v3 && offset == gicd::kSgir) {
     if (width != 4) return false;
     if (sgi != nullptr) {
       sgi->valid = true;
@@ -211,17 +210,17 @@ bool VirtualGic::distributor_write(std::uint64_t offset, unsigned width, std::ui
     }
     return true;
   }
-  if (!v3 && offset >= kItargetsr && offset < kItargetsr + 0x400) {
+  if (!v3 && offset >= gicd::kItargetsr && offset < gicd::kItargetsr + 0x400) {
     if (width != 1 && width != 4) return false;
     for (unsigned b = 0; b < width; ++b) {
-      const std::uint32_t intid = static_cast<std::uint32_t>(offset - kItargetsr) + b;
+      const std::uint32_t intid = static_cast<std::uint32_t>(offset - gicd::kItargetsr) + b;
       if (intid >= 32 && valid_intid(intid))
         targets_[intid - 32] = static_cast<std::uint8_t>(value >> (8 * b));
     }
     return true;
   }
-  if (v3 && offset >= kIrouter && offset < kIrouter + 8ull * (32 + kSpiCount)) {
-    const std::uint32_t intid = static_cast<std::uint32_t>((offset - kIrouter) / 8);
+  if (v3 && offset >= gicd::kIrouter && offset < gicd::kIrouter + 8ull * (32 + kSpiCount)) {
+    const std::uint32_t intid = static_cast<std::uint32_t>((offset - gicd::kIrouter) / 8);
     if (width != 8) return false;
     if (intid >= 32) routes_[intid - 32] = value;
     return true;
@@ -235,11 +234,11 @@ std::optional<std::uint64_t> VirtualGic::redistributor_read(std::uint64_t offset
   const std::uint32_t vcpu = static_cast<std::uint32_t>(offset / kRedistributorStride);
   if (vcpu >= vcpu_count_) return std::nullopt;
   const std::uint64_t frame = offset % kRedistributorStride;
-  if (frame >= kSgiFrame) return bank_read(frame - kSgiFrame, width, 0, 32, vcpu);
+  if (frame >= gicr::kSgiFrame) return bank_read(frame - gicr::kSgiFrame, width, 0, 32, vcpu);
   switch (frame) {
-    case kCtlr: return 0;
-    case kGicrIidr: return kIidrArm;
-    case kGicrTyper: {
+    case gicd::kCtlr: return 0;
+    case gicr::kIidr: return kIidrArm;
+    case gicr::kTyper: {
       // Affinity [63:32] = the vCPU's MPIDR affinity (Aff0 = index), Processor_Number [23:8],
       // Last [4] on the final redistributor, so the guest's scan stops there.
       const std::uint64_t typer = (std::uint64_t{vcpu} << 32) | (std::uint64_t{vcpu} << 8) |
@@ -248,9 +247,10 @@ std::optional<std::uint64_t> VirtualGic::redistributor_read(std::uint64_t offset
       if (width == 4) return typer & 0xffff'ffff;
       return std::nullopt;
     }
-    case kGicrTyper + 4: return width == 4 ? std::optional<std::uint64_t>(vcpu) : std::nullopt;
-    case kGicrWaker: return cpus_[vcpu].asleep ? (kWakerProcessorSleep | kWakerChildrenAsleep) : 0u;
-    case kPidr2V3: return 0x3b;
+    case gicr::kTyper + 4: return width == 4 ? std::optional<std::uint64_t>(vcpu) : std::nullopt;
+    case gicr::kWaker:
+      return cpus_[vcpu].asleep ? (gicr::kWakerProcessorSleep | gicr::kWakerChildrenAsleep) : 0u;
+    case gicd::kPidr2V3: return 0x3b;
     default: return width == 4 ? std::optional<std::uint64_t>(0) : std::nullopt;
   }
 }
@@ -260,10 +260,11 @@ bool VirtualGic::redistributor_write(std::uint64_t offset, unsigned width, std::
   const std::uint32_t vcpu = static_cast<std::uint32_t>(offset / kRedistributorStride);
   if (vcpu >= vcpu_count_) return false;
   const std::uint64_t frame = offset % kRedistributorStride;
-  if (frame >= kSgiFrame) return bank_write(frame - kSgiFrame, width, value, 0, 32, vcpu);
-  if (frame == kGicrWaker) {
+  if (frame >= gicr::kSgiFrame)
+    return bank_write(frame - gicr::kSgiFrame, width, value, 0, 32, vcpu);
+  if (frame == gicr::kWaker) {
     if (width != 4) return false;
-    cpus_[vcpu].asleep = (value & kWakerProcessorSleep) != 0;
+    cpus_[vcpu].asleep = (value & gicr::kWakerProcessorSleep) != 0;
     return true;
   }
   return width == 4 || width == 8;  // other RD-frame registers ignore writes

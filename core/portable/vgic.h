@@ -13,6 +13,7 @@
 #include <cstdint>
 #include <optional>
 
+#include "core/portable/gic_registers.h"
 #include "core/portable/machine_info.h"
 
 namespace el2lab::vgic {
@@ -35,7 +36,7 @@ class VirtualGic {
   /// SPIs the virtual distributor implements (INTIDs 32–95).
   static constexpr std::uint32_t kSpiCount = 64;
   /// Size of one GICv3 redistributor (RD frame + SGI frame).
-  static constexpr std::uint64_t kRedistributorStride = 0x20000;
+  static constexpr std::uint64_t kRedistributorStride = gic::gicr::kStride;
 
   /// A virtual GIC of \p version for \p vcpu_count vCPUs (clamped to kMaxVcpus).
   VirtualGic(GicVersion version, std::uint32_t vcpu_count);

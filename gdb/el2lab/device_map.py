@@ -11,6 +11,8 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
+from . import constants
+
 # Architecture, not el2lab: GICv3 distributor (64 KiB) and redistributor (RD + SGI frames,
 # 2 x 64 KiB) sizes; the PL011 block is 4 KiB.
 GICD_SIZE = 0x1_0000
@@ -23,18 +25,24 @@ TEST_DEVICE_SIZE = 0x1000
 PL011_REGS = {0x000: "UARTDR", 0x018: "UARTFR", 0x024: "UARTIBRD", 0x028: "UARTFBRD",
               0x02c: "UARTLCR_H", 0x030: "UARTCR", 0x038: "UARTIMSC", 0x044: "UARTICR"}
 TEST_DEVICE_REGS = {0x100: "ID", 0x108: "pattern"}
-GICD_REGS = {0x000: "GICD_CTLR", 0x004: "GICD_TYPER", 0x008: "GICD_IIDR", 0x00c: "GICD_TYPER2",
-             0xf00: "GICD_SGIR", 0xffe8: "GICD_PIDR2"}
-GICD_BANKS = [(0x080, "GICD_IGROUPR"), (0x100, "GICD_ISENABLER"), (0x180, "GICD_ICENABLER"),
-              (0x200, "GICD_ISPENDR"), (0x280, "GICD_ICPENDR"), (0x300, "GICD_ISACTIVER"),
-              (0x380, "GICD_ICACTIVER"), (0x400, "GICD_IPRIORITYR"), (0x800, "GICD_ITARGETSR"),
-              (0xc00, "GICD_ICFGR"), (0x6000, "GICD_IROUTER")]
-GICR_REGS = {0x0000: "GICR_CTLR", 0x0004: "GICR_IIDR", 0x0008: "GICR_TYPER", 0x0014: "GICR_WAKER",
-             0xffe8: "GICR_PIDR2", 0x10080: "GICR_IGROUPR0", 0x10100: "GICR_ISENABLER0",
-             0x10180: "GICR_ICENABLER0", 0x10200: "GICR_ISPENDR0", 0x10280: "GICR_ICPENDR0",
-             0x10300: "GICR_ISACTIVER0", 0x10380: "GICR_ICACTIVER0", 0x10c00: "GICR_ICFGR0",
-             0x10c04: "GICR_ICFGR1"}
+_GICD_REGS = {0x000: "GICD_CTLR", 0x004: "GICD_TYPER", 0x008: "GICD_IIDR", 0x00c: "GICD_TYPER2",
+              0xf00: "GICD_SGIR", 0xffe8: "GICD_PIDR2"}
+_GICD_BANKS = [(0x080, "GICD_IGROUPR"), (0x100, "GICD_ISENABLER"), (0x180, "GICD_ICENABLER"),
+               (0x200, "GICD_ISPENDR"), (0x280, "GICD_ICPENDR"), (0x300, "GICD_ISACTIVER"),
+               (0x380, "GICD_ICACTIVER"), (0x400, "GICD_IPRIORITYR"), (0x800, "GICD_ITARGETSR"),
+               (0xc00, "GICD_ICFGR"), (0x6000, "GICD_IROUTER")]
+_GICR_REGS = {0x0000: "GICR_CTLR", 0x0004: "GICR_IIDR", 0x0008: "GICR_TYPER", 0x0014: "GICR_WAKER",
+              0xffe8: "GICR_PIDR2", 0x10080: "GICR_IGROUPR0", 0x10100: "GICR_ISENABLER0",
+              0x10180: "GICR_ICENABLER0", 0x10200: "GICR_ISPENDR0", 0x10280: "GICR_ICPENDR0",
+              0x10300: "GICR_ISACTIVER0", 0x10380: "GICR_ICACTIVER0", 0x10c00: "GICR_ICFGR0",
+              0x10c04: "GICR_ICFGR1"}
 
+# The GIC's register names come from the hypervisor's own table (core/portable/gic_registers.h,
+# generated into constants at build time); the tables above serve a tree never built, and
+# gdb.constants_match_build fails if they drift.
+GICD_REGS = constants.get("GICD_REGS", _GICD_REGS)
+GICD_BANKS = constants.get("GICD_BANKS", _GICD_BANKS)
+GICR_REGS = constants.get("GICR_REGS", _GICR_REGS)
 
 @dataclass
 class Device:

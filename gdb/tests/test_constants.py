@@ -27,7 +27,7 @@ def check(ok: bool, what: str) -> None:
 
 def main() -> int:
     generated = runpy.run_path(sys.argv[1])
-    from el2lab import esr, exits  # noqa: E402  (after the gdb stand-in)
+    from el2lab import device_map, esr, exits  # noqa: E402  (after the gdb stand-in)
     check(len(generated["EXIT_KINDS"]) == 14, "the build names 14 exit kinds")
     check(exits.EXIT_KINDS == generated["EXIT_KINDS"], "exits.EXIT_KINDS == the build's")
     check(esr.VECTOR_NAMES == generated["VECTOR_NAMES"], "esr.VECTOR_NAMES == the build's")
@@ -36,7 +36,14 @@ def main() -> int:
           "the build names key 0xc080 SCTLR_EL1 (op0 3, op1 0, CRn 1, CRm 0, op2 0)")
     check(set(generated["MMIO_DEVICES"].values()) >= {"PL011 UART", "GIC distributor"},
           "the build names the MMIO bus's devices")
-    print(f"{6 - len(failures)} passed, {len(failures)} failed")
+    check(device_map.GICD_REGS == generated["GICD_REGS"], "device_map.GICD_REGS == the build's")
+    check(device_map.GICD_BANKS == generated["GICD_BANKS"], "device_map.GICD_BANKS == the build's")
+    check(device_map.GICR_REGS == generated["GICR_REGS"], "device_map.GICR_REGS == the build's")
+    # Architectural facts, independent of both tables (GIC specification offsets).
+    check(generated["GICD_REGS"].get(0xf00) == "GICD_SGIR", "the build names GICD+0xf00 GICD_SGIR")
+    check(generated["GICR_REGS"].get(0x10100) == "GICR_ISENABLER0",
+          "the build names GICR+0x10100 GICR_ISENABLER0 (SGI frame + 0x100)")
+    print(f"{11 - len(failures)} passed, {len(failures)} failed")
     return 1 if failures else 0
 
 
