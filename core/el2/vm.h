@@ -9,7 +9,8 @@
 /// waits until the guest switches vCPU n on (PSCI CPU_ON; vCPU 0 is on from the start), runs it
 /// until it is switched off, and waits again. What the vCPUs share — the emulated devices, the
 /// virtual distributor, the power states, each vCPU's queue of pending virtual interrupts — is
-/// guarded by one lock, taken to handle an exit and released while the guest runs or sleeps.
+/// guarded by one lock, taken by the exits that touch it (not by a PSCI_VERSION or a trapped
+/// system register) and never held while a guest runs or sleeps.
 /// A physical CPU that queues an interrupt for another vCPU, or switches one on, sends that
 /// vCPU's physical CPU the kick SGI, which makes it leave its guest (an IRQ exit) or wake from
 /// WFI, and look again.
