@@ -33,9 +33,18 @@ static_assert(
     std::is_same_v<
         std::variant_alternative_t<static_cast<std::size_t>(abi::ExitKind::kHalt), VmExit>, Halt>);
 
-/// The trace ring every CPU appends to (symbol `el2lab_trace`, layout in trace.h).
+/// The trace ring's type: 1024 records (layout in trace.h).
 using TraceRing = trace::Ring<1024>;
-extern "C" TraceRing el2lab_trace;
+
+}  // namespace el2lab
+
+/// The trace ring every CPU appends to. Declared at global scope, with C linkage, so its
+/// debug-info name and its ELF symbol are both plain `el2lab_trace`: GDB and the graders find
+/// it by that name from any frame (declared inside a namespace, GDB would look for an ELF
+/// symbol `el2lab::el2lab_trace` from some frames and find none).
+extern "C" el2lab::TraceRing el2lab_trace;
+
+namespace el2lab {
 
 /// Appends an event that is not an exit (see trace::Kind) to the trace ring.
 inline void trace_event(trace::Kind kind, std::uint64_t address, std::uint64_t detail = 0,
@@ -221,9 +230,7 @@ class Aarch64VCpu {
     switch (trap_.vector) {
       case kLower64Sync: {
         const SyncDecode decoded =
-            decode_sync_exit(SyncTrap{trap_.esr, trap_.far, trap_.hpfar,
-                                      std::span<const std::uint64_t, 31>(frame_.x)},
-                             exit_);
+            decode_sync_exit(trap_.esr, trap_.far, trap_.hpfar, frame_.x, exit_);
         if (exit_.index() == static_cast<std::size_t>(abi::ExitKind::kUnhandled)) [[unlikely]] {
           inject(injection_for(trap_.esr));
         } else {

@@ -9,7 +9,7 @@
 namespace el2lab {
 
 template <VCpuHal H>
-void Vm<H>::print_exit(const VmExit& exit, std::uint32_t id, const ExitOutcome& outcome,
+void Vm<H>::print_exit(const VmExit& exit, std::uint32_t id, ExitOutcome outcome,
                        std::uint32_t seen) {
   if (seen <= config_.exits_logged || always_logged(outcome.what)) {
     fmt::Buffer<16> who;

@@ -113,7 +113,9 @@ SendIpi decode_sgi1r(std::uint64_t value) {
   return ipi;
 }
 
-SyncDecode decode_sync_exit(const SyncTrap& trap, VmExit& exit) {
+SyncDecode decode_sync_exit(std::uint64_t esr, std::uint64_t far, std::uint64_t hpfar,
+                            const std::uint64_t* x, VmExit& exit) {
+  const SyncTrap trap{esr, far, hpfar, std::span<const std::uint64_t, 31>(x, 31)};
   const esr::Syndrome syndrome(trap.esr);
   switch (syndrome.ec()) {
     case esr::ExceptionClass::kHvc64: return {0, decode_call(trap, false, exit)};

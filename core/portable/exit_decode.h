@@ -48,7 +48,16 @@ struct SyncDecode {
 /// place (the exit path never copies a VmExit); returns how far the guest's PC must move once
 /// it has been handled and the exit's main argument (known here, so nobody asks the variant
 /// again).
-SyncDecode decode_sync_exit(const SyncTrap& trap, VmExit& exit);
+/// The syndrome registers come in registers (no SyncTrap built in memory on the exit path):
+/// \p esr, \p far and \p hpfar are ESR_EL2, FAR_EL2 and HPFAR_EL2; \p x the guest's x0–x30.
+SyncDecode decode_sync_exit(std::uint64_t esr, std::uint64_t far, std::uint64_t hpfar,
+                            const std::uint64_t* x, VmExit& exit);
+
+/// \ingroup vm_exit
+/// \brief decode_sync_exit() from a SyncTrap.
+inline SyncDecode decode_sync_exit(const SyncTrap& trap, VmExit& exit) {
+  return decode_sync_exit(trap.esr, trap.far, trap.hpfar, trap.x.data(), exit);
+}
 
 /// \ingroup vm_exit
 /// \brief decode_sync_exit() returning the exit by value, for tests and tools.

@@ -9,12 +9,13 @@
 /// | offset | field       | type | meaning                                          |
 /// |--------|-------------|------|--------------------------------------------------|
 /// | 0      | magic       | u32  | 0x45435254 ("TRCE" in memory order)                |
-/// | 4      | version     | u16  | 1                                                |
-/// | 6      | record_size | u16  | 48                                               |
+/// | 4      | version     | u16  | 2                                                |
+/// | 6      | record_size | u16  | 64                                               |
 /// | 8      | capacity    | u32  | number of record slots (a power of two)          |
 /// | 12     | reserved    | u32  | 0                                                |
 /// | 16     | next_seq    | u64  | sequence number the next record gets (first = 1) |
-/// | 24     | records     |      | capacity × TraceRecord                           |
+/// | 24     | (padding)   |      | zero, to the first record's 64-byte alignment    |
+/// | 64     | records     |      | capacity × TraceRecord (64 bytes each)           |
 ///
 /// Record number `seq` lives in slot `(seq - 1) % capacity`; a slot whose `seq` differs from
 /// what the reader expects was overwritten (or is being written). All fields little-endian.
@@ -44,8 +45,8 @@ enum class Kind : std::uint16_t {
   kGuestEoi = 0x104,     ///< The guest finished it (its list register emptied); address = INTID.
 };
 
-/// One event (48 bytes).
-struct TraceRecord {
+/// One event (64 bytes: a power of two, so a slot's address is one shift away).
+struct alignas(64) TraceRecord {
   std::uint64_t seq;     ///< Sequence number, from 1; written last, so a reader sees whole records.
   std::uint64_t icount;  ///< PMCCNTR_EL0 at the event: instructions under `-icount shift=0`.
   std::uint64_t esr;     ///< ESR_EL2 of the exit (0 for events without one).
@@ -54,16 +55,17 @@ struct TraceRecord {
   std::uint16_t kind;      ///< A Kind value.
   std::uint16_t cpu;       ///< Physical CPU.
   std::uint32_t vcpu;      ///< vCPU index.
+  // Then 16 bytes of padding to 64 (zero; room for a layout version 3).
 };
-static_assert(sizeof(TraceRecord) == 48);
+static_assert(sizeof(TraceRecord) == 64);
 
 /// The ring: a header followed by the records.
 template <std::size_t Capacity>
 struct Ring {
   static_assert((Capacity & (Capacity - 1)) == 0, "capacity must be a power of two");
   std::uint32_t magic = 0x4543'5254;                ///< "TRCE".
-  std::uint16_t version = 1;                        ///< Layout version.
-  std::uint16_t record_size = sizeof(TraceRecord);  ///< 48.
+  std::uint16_t version = 2;                        ///< Layout version (2: 64-byte records).
+  std::uint16_t record_size = sizeof(TraceRecord);  ///< 64.
   std::uint32_t capacity = Capacity;                ///< Number of slots.
   std::uint32_t reserved = 0;                       ///< Zero.
   std::uint64_t next_seq = 1;                       ///< Next sequence number.

@@ -14,7 +14,8 @@ TEST(Trace, LayoutMatchesTheDocumentedOffsets) {
   EXPECT_EQ(offsetof(R, record_size), 6u);
   EXPECT_EQ(offsetof(R, capacity), 8u);
   EXPECT_EQ(offsetof(R, next_seq), 16u);
-  EXPECT_EQ(offsetof(R, records), 24u);
+  EXPECT_EQ(offsetof(R, records), 64u);
+  EXPECT_EQ(sizeof(TraceRecord), 64u);
   EXPECT_EQ(offsetof(TraceRecord, icount), 8u);
   EXPECT_EQ(offsetof(TraceRecord, kind), 40u);
   EXPECT_EQ(offsetof(TraceRecord, vcpu), 44u);

@@ -143,9 +143,7 @@ def describe_point(r: symbols.Resolved, pc: int) -> str:
         return (f"vCPU {vid}: {first}enters the guest at PC {_hex(pc_guest)}"
                 f"{cpu_state.symbol_offset(pc_guest)} and returns the next VmExit")
     if name == "el2lab::decode_sync_exit":
-        trap = _x(0)
-        raw, far, hpfar = (cpu_state.read_u64(trap), cpu_state.read_u64(trap + 8),
-                           cpu_state.read_u64(trap + 16))
+        raw, far, hpfar = _x(0), _x(1), _x(2)  # ESR_EL2, FAR_EL2, HPFAR_EL2 in registers
         d = esr.decode(raw)
         text = (f"decoding the synchronous trap into a VmExit: ESR {_hex(raw)} = EC {d.ec:#04x} "
                 f"{d.ec_name} ({d.summary})")

@@ -10,7 +10,8 @@ from . import cpu_state, exits
 
 MAGIC = 0x45435254  # "TRCE"
 HEADER = struct.Struct("<IHHII Q")  # magic, version, record_size, capacity, reserved, next_seq
-RECORD = struct.Struct("<QQQQQHHI")  # seq, icount, esr, address, guest_pc, kind, cpu, vcpu
+RECORDS_OFFSET = 64  # the records follow the header, 64-byte aligned (layout version 2)
+RECORD = struct.Struct("<QQQQQHHI16x")  # seq, icount, esr, address, guest_pc, kind, cpu, vcpu, reserved
 
 EXIT_KINDS = exits.EXIT_KINDS  # one table (exits.py), checked against the build's
 EVENT_KINDS = {0x100: "GuestEntry", 0x101: "IrqEntry", 0x102: "IrqDispatch",
@@ -52,7 +53,7 @@ def read_ring() -> list[Record]:
     if magic != MAGIC or record_size != RECORD.size or capacity == 0:
         raise cpu_state.StateError(f"el2lab_trace at {address:#x} does not hold a trace ring "
                                    f"(magic {magic:#x}, record size {record_size})")
-    data = bytes(inferior.read_memory(address + 24, capacity * RECORD.size))
+    data = bytes(inferior.read_memory(address + RECORDS_OFFSET, capacity * RECORD.size))
     records = []
     first = max(1, next_seq - capacity)
     for seq in range(first, next_seq):
