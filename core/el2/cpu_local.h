@@ -10,6 +10,7 @@
 #include <cstdint>
 
 #include "core/el2/irq_handler.h"
+#include "core/el2/sysreg.h"
 #include "core/el2/trap_frame.h"
 
 namespace el2lab {
@@ -36,9 +37,7 @@ struct CpuLocal {
 
 /// The calling CPU's block.
 inline CpuLocal& this_cpu() {
-  std::uint64_t p;
-  asm volatile("mrs %0, tpidr_el2" : "=r"(p));
-  return *reinterpret_cast<CpuLocal*>(p);
+  return *reinterpret_cast<CpuLocal*>(sysreg::tpidr_el2::read());
 }
 static_assert(offsetof(CpuLocal, host_sp) == EL2LAB_CPU_HOST_SP);
 

@@ -1,6 +1,7 @@
 #include "core/el2/gic_driver.h"
 
 #include "core/board/qemu-virt/memory_map.h"
+#include "core/el2/sysreg.h"
 #include "core/portable/gic_registers.h"
 
 namespace el2lab::gic {
@@ -25,14 +26,6 @@ volatile std::uint64_t& mmio64(std::uint64_t address) {
 }
 
 constexpr std::uint8_t kHypervisorPriority = 0xa0;
-
-#define EL2LAB_MRS(reg)                       \
-  ({                                          \
-    std::uint64_t v_;                         \
-    asm volatile("mrs %0, " #reg : "=r"(v_)); \
-    v_;                                       \
-  })
-#define EL2LAB_MSR(reg, v) asm volatile("msr " #reg ", %0" ::"r"(static_cast<std::uint64_t>(v)))
 
 // The redistributor whose affinity matches this CPU's (GICR_TYPER[63:32]).
 std::uint64_t find_redistributor(std::uint64_t mpidr) {
@@ -65,15 +58,15 @@ void init_cpu_v3(std::uint64_t mpidr) {
     enable_ppi(rd + gicr::kSgiFrame, kHypervisorTimerPpi, true);
   }
   // ICC_SRE_EL2: system-register interface (SRE) for EL2, and let EL1 use it too (Enable).
-  EL2LAB_MSR(icc_sre_el2, EL2LAB_MRS(icc_sre_el2) | 0x9);
+  sysreg::icc_sre_el2::write(sysreg::icc_sre_el2::read() | 0x9);
   asm volatile("isb");
-  EL2LAB_MSR(icc_pmr_el1, 0xff);
-  EL2LAB_MSR(icc_bpr1_el1, 0);
-  EL2LAB_MSR(icc_ctlr_el1, EL2LAB_MRS(icc_ctlr_el1) | 0x2);  // EOImode = 1
-  EL2LAB_MSR(icc_igrpen1_el1, 1);
+  sysreg::icc_pmr_el1::write(0xff);
+  sysreg::icc_bpr1_el1::write(0);
+  sysreg::icc_ctlr_el1::write(sysreg::icc_ctlr_el1::read() | 0x2);  // EOImode = 1
+  sysreg::icc_igrpen1_el1::write(1);
   // The guest's virtual CPU interface: on, with the guest's own controls at reset values.
-  EL2LAB_MSR(ich_vmcr_el2, 0);
-  EL2LAB_MSR(ich_hcr_el2, 1);  // En
+  sysreg::ich_vmcr_el2::write(0);
+  sysreg::ich_hcr_el2::write(1);  // En
   asm volatile("isb");
 }
 
@@ -120,7 +113,7 @@ void init_cpu(std::uint32_t index, std::uint64_t mpidr) {
   }
   if (gic_version == GicVersion::kV3) {
     init_cpu_v3(mpidr);
-    lr_count = static_cast<unsigned>(EL2LAB_MRS(ich_vtr_el2) & 0x1f) + 1;
+    lr_count = static_cast<unsigned>(sysreg::ich_vtr_el2::read() & 0x1f) + 1;
   }
   if (gic_version == GicVersion::kV2) {
     init_cpu_v2();
@@ -132,14 +125,8 @@ void send_kick(std::uint32_t index) {
   if (index >= board::kMaxCpus) return;
   asm volatile("dsb ishst" ::: "memory");  // what the kick announces is visible first
   if (gic_version == GicVersion::kV3) {
-    // ICC_SGI1R_EL1: INTID [27:24], Aff3 [55:48], Aff2 [39:32], Aff1 [23:16], TargetList =
-    // the Aff0 bit.
-    const std::uint64_t mpidr = cpu_mpidr[index];
-    const std::uint64_t aff0 = mpidr & 0xf, aff1 = (mpidr >> 8) & 0xff;
-    const std::uint64_t aff2 = (mpidr >> 16) & 0xff, aff3 = (mpidr >> 32) & 0xff;
-    const std::uint64_t value = (std::uint64_t{kKickSgi} << 24) | (aff3 << 48) | (aff2 << 32) |
-                                (aff1 << 16) | (std::uint64_t{1} << aff0);
-    EL2LAB_MSR(icc_sgi1r_el1, value);
+    const std::uint64_t value = encode_sgi1r(kKickSgi, cpu_mpidr[index]);
+    sysreg::icc_sgi1r_el1::write(value);
     asm volatile("isb");
   } else if (gic_version == GicVersion::kV2) {
     mmio32(gicd_base + gicd::kSgir) = (std::uint32_t{cpu_interface_mask[index]} << 16) | kKickSgi;
@@ -152,7 +139,7 @@ GicVersion version() {
 
 std::uint32_t acknowledge() {
   if (gic_version == GicVersion::kV3) {
-    const auto intid = static_cast<std::uint32_t>(EL2LAB_MRS(icc_iar1_el1) & 0xff'ffff);
+    const auto intid = static_cast<std::uint32_t>(sysreg::icc_iar1_el1::read() & 0xff'ffff);
     asm volatile("dsb sy" ::: "memory");
     return intid;
   }
@@ -162,7 +149,7 @@ std::uint32_t acknowledge() {
 
 void priority_drop(std::uint32_t intid) {
   if (gic_version == GicVersion::kV3) {
-    EL2LAB_MSR(icc_eoir1_el1, intid);
+    sysreg::icc_eoir1_el1::write(intid);
     asm volatile("isb");
   } else if (gic_version == GicVersion::kV2) {
     mmio32(gicc_base + gicc::kEoir) = intid;
@@ -171,7 +158,7 @@ void priority_drop(std::uint32_t intid) {
 
 void deactivate(std::uint32_t intid) {
   if (gic_version == GicVersion::kV3) {
-    EL2LAB_MSR(icc_dir_el1, intid);
+    sysreg::icc_dir_el1::write(intid);
     asm volatile("isb");
   } else if (gic_version == GicVersion::kV2) {
     mmio32(gicc_base + gicc::kDir) = intid;
@@ -190,22 +177,10 @@ unsigned list_register_count() {
   return lr_count;
 }
 
-// ICH_LR<n>_EL2 are sixteen separate system registers: one case each.
-#define EL2LAB_LR_CASES(X) \
-  X(0) X(1) X(2) X(3) X(4) X(5) X(6) X(7) X(8) X(9) X(10) X(11) X(12) X(13) X(14) X(15)
-
 ListEntry read_list_register(unsigned n) {
   if (gic_version == GicVersion::kV2)
     return decode_lr_v2(mmio32(gich_base + gich::kLr0 + 4ull * n));
-  std::uint64_t v = 0;
-  switch (n) {
-#define EL2LAB_READ_LR(i) \
-  case i: v = EL2LAB_MRS(ich_lr##i##_el2); break;
-    EL2LAB_LR_CASES(EL2LAB_READ_LR)
-#undef EL2LAB_READ_LR
-    default: break;
-  }
-  return decode_lr_v3(v);
+  return decode_lr_v3(sysreg::read_ich_lr(n));
 }
 
 void write_list_register(unsigned n, const ListEntry& entry) {
@@ -213,14 +188,7 @@ void write_list_register(unsigned n, const ListEntry& entry) {
     mmio32(gich_base + gich::kLr0 + 4ull * n) = encode_lr_v2(entry);
     return;
   }
-  const std::uint64_t v = encode_lr_v3(entry);
-  switch (n) {
-#define EL2LAB_WRITE_LR(i) \
-  case i: EL2LAB_MSR(ich_lr##i##_el2, v); break;
-    EL2LAB_LR_CASES(EL2LAB_WRITE_LR)
-#undef EL2LAB_WRITE_LR
-    default: break;
-  }
+  sysreg::write_ich_lr(n, encode_lr_v3(entry));
   asm volatile("isb");
 }
 
@@ -229,7 +197,9 @@ std::uint32_t empty_list_registers() {
   // ELRSR alone is not enough: an entry asking for an EOI maintenance interrupt does not count
   // as empty there even once the guest has finished it; EISR names those.
   if (gic_version == GicVersion::kV3) {
-    return static_cast<std::uint32_t>(EL2LAB_MRS(ich_elrsr_el2) | EL2LAB_MRS(ich_eisr_el2)) & all;
+    return static_cast<std::uint32_t>(sysreg::ich_elrsr_el2::read() |
+                                      sysreg::ich_eisr_el2::read()) &
+           all;
   }
   if (gic_version == GicVersion::kV2) {
     return (mmio32(gich_base + gich::kElrsr0) | mmio32(gich_base + gich::kEisr0)) & all;

@@ -1,35 +1,46 @@
 #include "core/el2/guest_context.h"
 
+#include "core/el2/sysreg.h"
+
 namespace el2lab {
 
-// MRS/MSR need the register name in the instruction, hence one line per register.
-#define EL2LAB_SAVE(reg) asm volatile("mrs %0, " #reg : "=r"(reg))
-#define EL2LAB_RESTORE(reg) asm volatile("msr " #reg ", %0" ::"r"(reg))
-#define EL2LAB_EL1_REGISTERS(X) \
-  X(sctlr_el1);                 \
-  X(ttbr0_el1);                 \
-  X(ttbr1_el1);                 \
-  X(tcr_el1);                   \
-  X(mair_el1);                  \
-  X(amair_el1);                 \
-  X(vbar_el1);                  \
-  X(contextidr_el1);            \
-  X(tpidr_el0);                 \
-  X(tpidrro_el0);               \
-  X(tpidr_el1);                 \
-  X(sp_el1);                    \
-  X(elr_el1);                   \
-  X(spsr_el1);                  \
-  X(esr_el1);                   \
-  X(far_el1);                   \
-  X(afsr0_el1);                 \
-  X(afsr1_el1);                 \
-  X(par_el1);                   \
-  X(cpacr_el1);                 \
-  X(cntkctl_el1);               \
-  X(cntv_ctl_el0);              \
-  X(cntv_cval_el0);             \
-  X(csselr_el1)
+namespace {
+
+// Each field of El1Context and the register it holds, in one list: save() and restore() walk
+// the same list, so a register cannot be saved and forgotten on the way back.
+template <typename Reg, std::uint64_t El1Context::*Field>
+struct Held {
+  static void save(El1Context& c) { c.*Field = Reg::read(); }
+  static void restore(const El1Context& c) { Reg::write(c.*Field); }
+};
+
+template <typename... Registers>
+struct RegisterList {
+  static void save(El1Context& c) { (Registers::save(c), ...); }
+  static void restore(const El1Context& c) { (Registers::restore(c), ...); }
+};
+
+using El1Registers = RegisterList<
+    Held<sysreg::sctlr_el1, &El1Context::sctlr_el1>,
+    Held<sysreg::ttbr0_el1, &El1Context::ttbr0_el1>,
+    Held<sysreg::ttbr1_el1, &El1Context::ttbr1_el1>, Held<sysreg::tcr_el1, &El1Context::tcr_el1>,
+    Held<sysreg::mair_el1, &El1Context::mair_el1>, Held<sysreg::amair_el1, &El1Context::amair_el1>,
+    Held<sysreg::vbar_el1, &El1Context::vbar_el1>,
+    Held<sysreg::contextidr_el1, &El1Context::contextidr_el1>,
+    Held<sysreg::tpidr_el0, &El1Context::tpidr_el0>,
+    Held<sysreg::tpidrro_el0, &El1Context::tpidrro_el0>,
+    Held<sysreg::tpidr_el1, &El1Context::tpidr_el1>, Held<sysreg::sp_el1, &El1Context::sp_el1>,
+    Held<sysreg::elr_el1, &El1Context::elr_el1>, Held<sysreg::spsr_el1, &El1Context::spsr_el1>,
+    Held<sysreg::esr_el1, &El1Context::esr_el1>, Held<sysreg::far_el1, &El1Context::far_el1>,
+    Held<sysreg::afsr0_el1, &El1Context::afsr0_el1>,
+    Held<sysreg::afsr1_el1, &El1Context::afsr1_el1>, Held<sysreg::par_el1, &El1Context::par_el1>,
+    Held<sysreg::cpacr_el1, &El1Context::cpacr_el1>,
+    Held<sysreg::cntkctl_el1, &El1Context::cntkctl_el1>,
+    Held<sysreg::cntv_ctl_el0, &El1Context::cntv_ctl_el0>,
+    Held<sysreg::cntv_cval_el0, &El1Context::cntv_cval_el0>,
+    Held<sysreg::csselr_el1, &El1Context::csselr_el1>>;
+
+}  // namespace
 
 El1Context El1Context::reset_state() {
   El1Context context;
@@ -42,16 +53,12 @@ El1Context El1Context::reset_state() {
 }
 
 void El1Context::save() {
-  EL2LAB_EL1_REGISTERS(EL2LAB_SAVE);
+  El1Registers::save(*this);
 }
 
 void El1Context::restore() const {
-  EL2LAB_EL1_REGISTERS(EL2LAB_RESTORE);
+  El1Registers::restore(*this);
   asm volatile("isb" ::: "memory");
 }
-
-#undef EL2LAB_EL1_REGISTERS
-#undef EL2LAB_RESTORE
-#undef EL2LAB_SAVE
 
 }  // namespace el2lab

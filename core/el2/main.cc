@@ -132,8 +132,7 @@ Stage2Regime build_stage2(const MachineInfo& machine, const GuestRam& ram) {
       panic("could not map GICV at stage 2");
     }
   }
-  std::uint64_t mmfr0;
-  asm volatile("mrs %0, id_aa64mmfr0_el1" : "=r"(mmfr0));
+  const std::uint64_t mmfr0 = sysreg::id_aa64mmfr0_el1::read();
   const auto vtcr = stage2::vtcr_for(kGuestIpaBits, static_cast<unsigned>(mmfr0 & 0xf));
   log("stage 2: ", fmt::Size{ram.size}, " of RAM mapped with ", pool.used(),
       " table pages; devices left unmapped (emulated)");

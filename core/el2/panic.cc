@@ -16,16 +16,14 @@ namespace {
 
 // The calling CPU's index; 0 before hardware_enable() has pointed TPIDR_EL2 at its block.
 std::uint32_t cpu_index() {
-  std::uint64_t block;
-  asm volatile("mrs %0, tpidr_el2" : "=r"(block));
+  const std::uint64_t block = sysreg::tpidr_el2::read();
   const std::uint32_t index = block == 0 ? 0 : reinterpret_cast<const CpuLocal*>(block)->index;
   return index < board::kMaxCpus ? index : 0;
 }
 
 // The exit the calling CPU's run loop was handling, if any (none before TPIDR_EL2 is set).
 const GuestTrap* exit_in_progress() {
-  std::uint64_t block;
-  asm volatile("mrs %0, tpidr_el2" : "=r"(block));
+  const std::uint64_t block = sysreg::tpidr_el2::read();
   return block == 0 ? nullptr : reinterpret_cast<const CpuLocal*>(block)->exit_in_progress;
 }
 

@@ -65,11 +65,9 @@ class Aarch64PerCpu {
     constexpr std::uint64_t kMdcrTpm = 1u << 6, kMdcrTpmcr = 1u << 5, kHpmnMask = 0x1f;
     sysreg::mdcr_el2::write((sysreg::mdcr_el2::read() & kHpmnMask) | kMdcrTpm | kMdcrTpmcr);
     constexpr std::uint64_t kPmccfiltrNsh = 1u << 27;  // count at EL2 as well
-    asm volatile("msr pmccfiltr_el0, %0" ::"r"(kPmccfiltrNsh));
-    asm volatile("msr pmcntenset_el0, %0" ::"r"(1ull << 31));
-    std::uint64_t pmcr;
-    asm volatile("mrs %0, pmcr_el0" : "=r"(pmcr));
-    asm volatile("msr pmcr_el0, %0" ::"r"(pmcr | 1));  // PMCR_EL0.E
+    sysreg::pmccfiltr_el0::write(kPmccfiltrNsh);
+    sysreg::pmcntenset_el0::write(1ull << 31);              // the cycle counter
+    sysreg::pmcr_el0::write(sysreg::pmcr_el0::read() | 1);  // PMCR_EL0.E
     asm volatile("isb");
     enabled_ = true;
   }

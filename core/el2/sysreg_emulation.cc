@@ -1,5 +1,6 @@
 #include "core/el2/sysreg_emulation.h"
 
+#include "core/el2/sysreg.h"
 #include "core/portable/esr.h"
 
 namespace el2lab {
@@ -19,48 +20,55 @@ bool in_id_space(std::uint32_t k) {
   return false;
 }
 
-#define EL2LAB_READ(name)                     \
-  [] {                                        \
-    std::uint64_t v;                          \
-    asm volatile("mrs %0, " #name : "=r"(v)); \
-    return v;                                 \
-  }()
-#define EL2LAB_WRITE(name, value) asm volatile("msr " #name ", %0" ::"r"(value))
+// The ID registers passed on, by encoding (op0 3, op1 0, CRn 0, CRm, op2).
+template <unsigned CRm, unsigned Op2>
+constexpr std::uint32_t id_key = sysreg::id_register<CRm, Op2>::kKey;
+
+template <unsigned CRm, unsigned Op2>
+std::uint64_t read_id() {
+  return sysreg::id_register<CRm, Op2>::read();
+}
+
+// The EL1 memory-management registers HCR_EL2.TVM traps, written through unchanged.
+template <typename... Registers>
+bool write_one_of(std::uint32_t k, std::uint64_t value) {
+  return ((k == Registers::kKey ? (Registers::write(value), true) : false) || ...);
+}
 
 }  // namespace
 
 std::optional<std::uint64_t> emulate_sysreg_read(std::uint32_t k) {
   // The registers a guest kernel reads to discover the CPU: pass the hardware's values on, so
-  // the guest sees the machine it would see on bare QEMU.
+  // the guest sees the machine it would see on bare QEMU. (Their names: sysreg_name(k).)
   switch (k) {
-    case key(3, 0, 0, 4, 0): return EL2LAB_READ(id_aa64pfr0_el1);
-    case key(3, 0, 0, 4, 1): return EL2LAB_READ(id_aa64pfr1_el1);
-    case key(3, 0, 0, 5, 0): return EL2LAB_READ(id_aa64dfr0_el1);
-    case key(3, 0, 0, 5, 1): return EL2LAB_READ(id_aa64dfr1_el1);
-    case key(3, 0, 0, 5, 4): return EL2LAB_READ(id_aa64afr0_el1);
-    case key(3, 0, 0, 5, 5): return EL2LAB_READ(id_aa64afr1_el1);
-    case key(3, 0, 0, 6, 0): return EL2LAB_READ(id_aa64isar0_el1);
-    case key(3, 0, 0, 6, 1): return EL2LAB_READ(id_aa64isar1_el1);
-    case key(3, 0, 0, 7, 0): return EL2LAB_READ(id_aa64mmfr0_el1);
-    case key(3, 0, 0, 7, 1): return EL2LAB_READ(id_aa64mmfr1_el1);
-    case key(3, 0, 0, 7, 2): return EL2LAB_READ(s3_0_c0_c7_2);  // ID_AA64MMFR2_EL1
-    case key(3, 0, 0, 1, 0): return EL2LAB_READ(id_pfr0_el1);
-    case key(3, 0, 0, 1, 1): return EL2LAB_READ(id_pfr1_el1);
-    case key(3, 0, 0, 1, 2): return EL2LAB_READ(id_dfr0_el1);
-    case key(3, 0, 0, 1, 3): return EL2LAB_READ(id_afr0_el1);
-    case key(3, 0, 0, 1, 4): return EL2LAB_READ(id_mmfr0_el1);
-    case key(3, 0, 0, 1, 5): return EL2LAB_READ(id_mmfr1_el1);
-    case key(3, 0, 0, 1, 6): return EL2LAB_READ(id_mmfr2_el1);
-    case key(3, 0, 0, 1, 7): return EL2LAB_READ(id_mmfr3_el1);
-    case key(3, 0, 0, 2, 0): return EL2LAB_READ(id_isar0_el1);
-    case key(3, 0, 0, 2, 1): return EL2LAB_READ(id_isar1_el1);
-    case key(3, 0, 0, 2, 2): return EL2LAB_READ(id_isar2_el1);
-    case key(3, 0, 0, 2, 3): return EL2LAB_READ(id_isar3_el1);
-    case key(3, 0, 0, 2, 4): return EL2LAB_READ(id_isar4_el1);
-    case key(3, 0, 0, 2, 5): return EL2LAB_READ(id_isar5_el1);
-    case key(3, 0, 0, 3, 0): return EL2LAB_READ(mvfr0_el1);
-    case key(3, 0, 0, 3, 1): return EL2LAB_READ(mvfr1_el1);
-    case key(3, 0, 0, 3, 2): return EL2LAB_READ(mvfr2_el1);
+    case id_key<4, 0>: return read_id<4, 0>();
+    case id_key<4, 1>: return read_id<4, 1>();
+    case id_key<5, 0>: return read_id<5, 0>();
+    case id_key<5, 1>: return read_id<5, 1>();
+    case id_key<5, 4>: return read_id<5, 4>();
+    case id_key<5, 5>: return read_id<5, 5>();
+    case id_key<6, 0>: return read_id<6, 0>();
+    case id_key<6, 1>: return read_id<6, 1>();
+    case id_key<7, 0>: return read_id<7, 0>();
+    case id_key<7, 1>: return read_id<7, 1>();
+    case id_key<7, 2>: return read_id<7, 2>();  // ID_AA64MMFR2_EL1
+    case id_key<1, 0>: return read_id<1, 0>();
+    case id_key<1, 1>: return read_id<1, 1>();
+    case id_key<1, 2>: return read_id<1, 2>();
+    case id_key<1, 3>: return read_id<1, 3>();
+    case id_key<1, 4>: return read_id<1, 4>();
+    case id_key<1, 5>: return read_id<1, 5>();
+    case id_key<1, 6>: return read_id<1, 6>();
+    case id_key<1, 7>: return read_id<1, 7>();
+    case id_key<2, 0>: return read_id<2, 0>();
+    case id_key<2, 1>: return read_id<2, 1>();
+    case id_key<2, 2>: return read_id<2, 2>();
+    case id_key<2, 3>: return read_id<2, 3>();
+    case id_key<2, 4>: return read_id<2, 4>();
+    case id_key<2, 5>: return read_id<2, 5>();
+    case id_key<3, 0>: return read_id<3, 0>();
+    case id_key<3, 1>: return read_id<3, 1>();
+    case id_key<3, 2>: return read_id<3, 2>();
     default: break;
   }
   if (in_id_space(k)) return 0;  // reserved ID registers are RAZ
@@ -70,19 +78,10 @@ std::optional<std::uint64_t> emulate_sysreg_read(std::uint32_t k) {
 bool emulate_sysreg_write(std::uint32_t k, std::uint64_t value) {
   // HCR_EL2.TVM traps writes to the EL1 memory-management registers; el2lab lets each one
   // through unchanged (the trap exists so students can watch the guest turn its MMU on).
-  switch (k) {
-    case key(3, 0, 1, 0, 0): EL2LAB_WRITE(sctlr_el1, value); break;
-    case key(3, 0, 2, 0, 0): EL2LAB_WRITE(ttbr0_el1, value); break;
-    case key(3, 0, 2, 0, 1): EL2LAB_WRITE(ttbr1_el1, value); break;
-    case key(3, 0, 2, 0, 2): EL2LAB_WRITE(tcr_el1, value); break;
-    case key(3, 0, 5, 1, 0): EL2LAB_WRITE(afsr0_el1, value); break;
-    case key(3, 0, 5, 1, 1): EL2LAB_WRITE(afsr1_el1, value); break;
-    case key(3, 0, 5, 2, 0): EL2LAB_WRITE(esr_el1, value); break;
-    case key(3, 0, 6, 0, 0): EL2LAB_WRITE(far_el1, value); break;
-    case key(3, 0, 10, 2, 0): EL2LAB_WRITE(mair_el1, value); break;
-    case key(3, 0, 10, 3, 0): EL2LAB_WRITE(amair_el1, value); break;
-    case key(3, 0, 13, 0, 1): EL2LAB_WRITE(contextidr_el1, value); break;
-    default: return false;
+  using namespace sysreg;
+  if (!write_one_of<sctlr_el1, ttbr0_el1, ttbr1_el1, tcr_el1, afsr0_el1, afsr1_el1, esr_el1,
+                    far_el1, mair_el1, amair_el1, contextidr_el1>(k, value)) {
+    return false;
   }
   asm volatile("isb");
   return true;

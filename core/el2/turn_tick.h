@@ -14,6 +14,8 @@
 
 #include <cstdint>
 
+#include "core/el2/sysreg.h"
+
 namespace el2lab::turn_tick {
 
 /// \ingroup exception_path
@@ -24,14 +26,16 @@ inline constexpr std::uint64_t kPeriod = 62'500;
 /// \ingroup exception_path
 /// \brief Starts (or restarts) the tick: it fires kPeriod from now.
 inline void arm() {
-  asm volatile("msr cnthp_tval_el2, %0; msr cnthp_ctl_el2, %1; isb" ::"r"(kPeriod), "r"(1ull)
-               : "memory");
+  sysreg::cnthp_tval_el2::write(kPeriod);
+  sysreg::cnthp_ctl_el2::write(1);  // ENABLE, not masked
+  asm volatile("isb" ::: "memory");
 }
 
 /// \ingroup exception_path
 /// \brief Stops the tick (and lowers its interrupt line).
 inline void disarm() {
-  asm volatile("msr cnthp_ctl_el2, xzr; isb" ::: "memory");
+  sysreg::cnthp_ctl_el2::write(0);
+  asm volatile("isb" ::: "memory");
 }
 
 /// \ingroup exception_path

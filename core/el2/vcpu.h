@@ -52,9 +52,7 @@ inline void trace_event(trace::Kind kind, std::uint64_t address, std::uint64_t d
 
 /// Reads the PMU cycle counter: retired instructions when QEMU runs with `-icount shift=0`.
 inline std::uint64_t instruction_counter() {
-  std::uint64_t v;
-  asm volatile("mrs %0, pmccntr_el0" : "=r"(v));
-  return v;
+  return sysreg::pmccntr_el0::read();
 }
 
 inline void trace_event(trace::Kind kind, std::uint64_t address, std::uint64_t detail,
@@ -172,10 +170,10 @@ class Aarch64VCpu {
     const Injection plan = plan_injection(
         kind,
         GuestTrapState{trap_.pc, frame_.spsr, sysreg::vbar_el1::read(), trap_.far, abort.wnr});
-    asm volatile("msr esr_el1, %0" ::"r"(plan.esr_el1));
-    asm volatile("msr elr_el1, %0" ::"r"(plan.elr_el1));
-    asm volatile("msr spsr_el1, %0" ::"r"(plan.spsr_el1));
-    if (plan.sets_far) asm volatile("msr far_el1, %0" ::"r"(plan.far_el1));
+    sysreg::esr_el1::write(plan.esr_el1);
+    sysreg::elr_el1::write(plan.elr_el1);
+    sysreg::spsr_el1::write(plan.spsr_el1);
+    if (plan.sets_far) sysreg::far_el1::write(plan.far_el1);
     frame_.elr = plan.new_pc;
     frame_.spsr = plan.new_pstate;
   }
@@ -217,8 +215,8 @@ class Aarch64VCpu {
     el2lab_fpsimd_restore(&fp_);
     sysreg::vmpidr_el2::write(mpidr_);
     // VTCR_EL2 is per physical CPU: each CPU a vCPU lands on needs the VM's regime.
-    asm volatile("msr vtcr_el2, %0" ::"r"(vtcr_));
-    asm volatile("msr vttbr_el2, %0" ::"r"(vttbr_));
+    sysreg::vtcr_el2::write(vtcr_);
+    sysreg::vttbr_el2::write(vttbr_);
     asm volatile("isb; tlbi vmalls12e1is; dsb ish; isb" ::: "memory");
     loaded_ = true;
     record_event(trace::Kind::kGuestEntry, frame_.elr);

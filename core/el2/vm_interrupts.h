@@ -48,8 +48,7 @@ ExitOutcome Vm<H>::halt(const Halt& halt, std::uint32_t id, SpinLockGuard& guard
   if (!facts.wfe) {
     HardwareListRegisters<H> lrs{id, vcpus_[id].exit_pc()};
     facts.interrupt_waiting = irqs_[id].waiting(lrs, vgic_, id);
-    std::uint64_t cntv_ctl;
-    asm volatile("mrs %0, cntv_ctl_el0" : "=r"(cntv_ctl));
+    const std::uint64_t cntv_ctl = sysreg::cntv_ctl_el0::read();
     facts.timer_can_fire =
         virtual_timer_can_fire(cntv_ctl, vgic_.deliverable(gic::kVirtualTimerPpi, id));
     facts.another_vcpu_on = another_vcpu_on(id, power_);

@@ -51,7 +51,8 @@ void Vm<H>::power_down(std::uint32_t id) {
   vcpus_[id].stop_turn_tick();
   HardwareListRegisters<H> lrs{id, vcpus_[id].exit_pc()};
   irqs_[id].clear(lrs);
-  asm volatile("msr cntv_ctl_el0, xzr; isb");
+  sysreg::cntv_ctl_el0::write(0);
+  asm volatile("isb");
   if (!power_.any_on()) end_run();
 }
 

@@ -1,6 +1,7 @@
 #include "core/portable/exit_decode.h"
 
 #include "core/portable/esr.h"
+#include "core/portable/gic.h"
 #include "core/portable/psci.h"
 
 namespace el2lab {
@@ -100,16 +101,13 @@ std::uint32_t icc_sgi1r_key() {
 }
 
 SendIpi decode_sgi1r(std::uint64_t value) {
-  // ICC_SGI1R_EL1: TargetList [15:0], Aff1 [23:16], INTID [27:24], Aff2 [39:32], IRM [40],
-  // Aff3 [55:48].
+  namespace f = gic::icc_sgi1r;
   SendIpi ipi;
-  ipi.target_list = value & 0xffff;
-  ipi.vector = (value >> 24) & 0xf;
-  ipi.send_to_all = ((value >> 40) & 1) != 0;
-  const std::uint64_t aff1 = (value >> 16) & 0xff;
-  const std::uint64_t aff2 = (value >> 32) & 0xff;
-  const std::uint64_t aff3 = (value >> 48) & 0xff;
-  ipi.target_cpu = (aff3 << 32) | (aff2 << 16) | (aff1 << 8);
+  ipi.target_list = f::TargetList::get(value);
+  ipi.vector = f::Intid::get(value);
+  ipi.send_to_all = f::Irm::get(value) != 0;
+  ipi.target_cpu =
+      (f::Aff3::get(value) << 32) | (f::Aff2::get(value) << 16) | (f::Aff1::get(value) << 8);
   return ipi;
 }
 

@@ -6,6 +6,8 @@
 
 #include <cstdint>
 
+#include "core/portable/registers.h"
+
 namespace el2lab::gic {
 
 /// \defgroup gic GIC
@@ -57,51 +59,99 @@ struct ListEntry {
                                       ///< guest reads in GICC_IAR[12:10]. GICv3 has no field.
 };
 
-/// ICH_LR<n>_EL2: vINTID [31:0], pINTID [44:32] (with HW; without HW, bit 41 is EOI),
-/// Priority [55:48], Group [60], HW [61], State [63:62].
+/// \brief ICH_LR<n>_EL2's fields (GICv3 list register), named once.
+namespace ich_lr {
+using VIntid = reg::Field<31, 0>;     ///< The INTID the guest sees.
+using PIntid = reg::Field<44, 32>;    ///< The physical INTID (with HW).
+using Eoi = reg::Flag<41>;            ///< Without HW: a maintenance interrupt on the guest's EOI.
+using Priority = reg::Field<55, 48>;  ///< The virtual priority.
+using Group = reg::Flag<60>;          ///< Group 1.
+using Hw = reg::Flag<61>;             ///< Linked to a physical interrupt.
+using State = reg::Field<63, 62>;     ///< An LrState.
+}  // namespace ich_lr
+
+/// \brief GICH_LR<n>'s fields (GICv2 list register), named once.
+namespace gich_lr {
+using VirtualId = reg::Field<9, 0>;     ///< The INTID the guest sees.
+using PhysicalId = reg::Field<19, 10>;  ///< The physical INTID (with HW).
+using Eoi = reg::Flag<19>;              ///< Without HW: a maintenance interrupt on the guest's EOI.
+using CpuId = reg::Field<12, 10>;       ///< Without HW: an SGI's source CPU interface.
+using Priority = reg::Field<27, 23>;    ///< The top 5 bits of the 8-bit priority.
+using State = reg::Field<29, 28>;       ///< An LrState.
+using Grp1 = reg::Flag<30>;             ///< Group 1.
+using Hw = reg::Flag<31>;               ///< Linked to a physical interrupt.
+}  // namespace gich_lr
+
+/// \brief ICC_SGI1R_EL1's fields (a GICv3 SGI request), named once.
+namespace icc_sgi1r {
+using TargetList = reg::Field<15, 0>;  ///< Aff0 targets, a bit each, within Aff3.Aff2.Aff1.
+using Aff1 = reg::Field<23, 16>;       ///< Affinity level 1 of the targets.
+using Intid = reg::Field<27, 24>;      ///< The SGI, 0-15.
+using Aff2 = reg::Field<39, 32>;       ///< Affinity level 2.
+using Irm = reg::Flag<40>;             ///< To every PE but the sender (TargetList ignored).
+using Aff3 = reg::Field<55, 48>;       ///< Affinity level 3.
+}  // namespace icc_sgi1r
+
+/// The ICC_SGI1R_EL1 value that sends SGI \p intid to the one PE whose MPIDR is \p mpidr
+/// (Aff0 as a TargetList bit; Aff0 must be below 16, as with affinity routing).
+constexpr std::uint64_t encode_sgi1r(std::uint32_t intid, std::uint64_t mpidr) {
+  std::uint64_t v = icc_sgi1r::Intid::set(0, intid);
+  v = icc_sgi1r::TargetList::set(v, std::uint64_t{1} << (mpidr & 0xf));
+  v = icc_sgi1r::Aff1::set(v, (mpidr >> 8) & 0xff);
+  v = icc_sgi1r::Aff2::set(v, (mpidr >> 16) & 0xff);
+  return icc_sgi1r::Aff3::set(v, (mpidr >> 32) & 0xff);
+}
+
+/// Encodes \p e as an ICH_LR<n>_EL2 value (without HW, the physical field's bit 41 is EOI).
 constexpr std::uint64_t encode_lr_v3(const ListEntry& e) {
-  return std::uint64_t{e.virtual_id} | (e.hw ? (std::uint64_t{e.physical_id & 0x1fff} << 32) : 0) |
-         (!e.hw && e.eoi_maintenance ? (std::uint64_t{1} << 41) : 0) |
-         (std::uint64_t{e.priority} << 48) | (std::uint64_t{e.group1} << 60) |
-         (std::uint64_t{e.hw} << 61) | (std::uint64_t{static_cast<std::uint8_t>(e.state)} << 62);
+  std::uint64_t lr = ich_lr::VIntid::set(0, e.virtual_id);
+  lr = e.hw ? ich_lr::PIntid::set(lr, e.physical_id) : ich_lr::Eoi::set(lr, e.eoi_maintenance);
+  lr = ich_lr::Priority::set(lr, e.priority);
+  lr = ich_lr::Group::set(lr, e.group1);
+  lr = ich_lr::Hw::set(lr, e.hw);
+  return ich_lr::State::set(lr, static_cast<std::uint64_t>(e.state));
 }
 
 /// Decodes an ICH_LR<n>_EL2 value.
 constexpr ListEntry decode_lr_v3(std::uint64_t lr) {
   ListEntry e;
-  e.virtual_id = static_cast<std::uint32_t>(lr & 0xffff'ffff);
-  e.hw = ((lr >> 61) & 1) != 0;
-  e.physical_id = e.hw ? static_cast<std::uint32_t>((lr >> 32) & 0x1fff) : 0;
-  e.eoi_maintenance = !e.hw && ((lr >> 41) & 1) != 0;
-  e.priority = static_cast<std::uint8_t>((lr >> 48) & 0xff);
-  e.group1 = ((lr >> 60) & 1) != 0;
-  e.state = static_cast<LrState>((lr >> 62) & 3);
+  e.virtual_id = static_cast<std::uint32_t>(ich_lr::VIntid::get(lr));
+  e.hw = ich_lr::Hw::get(lr) != 0;
+  e.physical_id = e.hw ? static_cast<std::uint32_t>(ich_lr::PIntid::get(lr)) : 0;
+  e.eoi_maintenance = !e.hw && ich_lr::Eoi::get(lr) != 0;
+  e.priority = static_cast<std::uint8_t>(ich_lr::Priority::get(lr));
+  e.group1 = ich_lr::Group::get(lr) != 0;
+  e.state = static_cast<LrState>(ich_lr::State::get(lr));
   return e;
 }
 
-/// GICH_LR<n>: VirtualID [9:0], PhysicalID [19:10] (with HW; without HW, bit 19 is EOI and
-/// bits [12:10] the CPUID of an SGI's source), Priority [27:23] (top 5 bits of the 8-bit
-/// priority), State [29:28], Grp1 [30], HW [31].
+/// Encodes \p e as a GICH_LR<n> value: with HW the physical INTID, without it the EOI bit and
+/// an SGI's source CPU share those bits; the priority keeps its top 5 bits.
 constexpr std::uint32_t encode_lr_v2(const ListEntry& e) {
-  return (e.virtual_id & 0x3ff) | (e.hw ? ((e.physical_id & 0x3ff) << 10) : 0) |
-         (!e.hw && e.eoi_maintenance ? (1u << 19) : 0) |
-         (!e.hw ? (std::uint32_t{e.source_cpu & 7u} << 10) : 0) |
-         (std::uint32_t{static_cast<std::uint8_t>(e.priority >> 3)} << 23) |
-         (std::uint32_t{static_cast<std::uint8_t>(e.state)} << 28) |
-         (std::uint32_t{e.group1} << 30) | (std::uint32_t{e.hw} << 31);
+  std::uint64_t lr = gich_lr::VirtualId::set(0, e.virtual_id);
+  if (e.hw) {
+    lr = gich_lr::PhysicalId::set(lr, e.physical_id);
+  } else {
+    lr = gich_lr::Eoi::set(lr, e.eoi_maintenance);
+    lr = gich_lr::CpuId::set(lr, e.source_cpu);
+  }
+  lr = gich_lr::Priority::set(lr, e.priority >> 3);
+  lr = gich_lr::State::set(lr, static_cast<std::uint64_t>(e.state));
+  lr = gich_lr::Grp1::set(lr, e.group1);
+  return static_cast<std::uint32_t>(gich_lr::Hw::set(lr, e.hw));
 }
 
 /// Decodes a GICH_LR<n> value.
 constexpr ListEntry decode_lr_v2(std::uint32_t lr) {
   ListEntry e;
-  e.virtual_id = lr & 0x3ff;
-  e.hw = ((lr >> 31) & 1) != 0;
-  e.physical_id = e.hw ? (lr >> 10) & 0x3ff : 0;
-  e.eoi_maintenance = !e.hw && ((lr >> 19) & 1) != 0;
-  e.source_cpu = e.hw ? 0 : static_cast<std::uint8_t>((lr >> 10) & 7);
-  e.priority = static_cast<std::uint8_t>(((lr >> 23) & 0x1f) << 3);
-  e.group1 = ((lr >> 30) & 1) != 0;
-  e.state = static_cast<LrState>((lr >> 28) & 3);
+  e.virtual_id = static_cast<std::uint32_t>(gich_lr::VirtualId::get(lr));
+  e.hw = gich_lr::Hw::get(lr) != 0;
+  e.physical_id = e.hw ? static_cast<std::uint32_t>(gich_lr::PhysicalId::get(lr)) : 0;
+  e.eoi_maintenance = !e.hw && gich_lr::Eoi::get(lr) != 0;
+  e.source_cpu = e.hw ? 0 : static_cast<std::uint8_t>(gich_lr::CpuId::get(lr));
+  e.priority = static_cast<std::uint8_t>(gich_lr::Priority::get(lr) << 3);
+  e.group1 = gich_lr::Grp1::get(lr) != 0;
+  e.state = static_cast<LrState>(gich_lr::State::get(lr));
   return e;
 }
 

@@ -53,5 +53,14 @@ TEST(Gic, ListRegisterV2SgiCarriesItsSource) {
   EXPECT_EQ(decode_lr_v2(encode_lr_v2(hw)).source_cpu, 0);
 }
 
+TEST(Gic, Sgi1rTargetsOnePeByAffinity) {
+  // The architecture's layout, written out: INTID [27:24], TargetList [15:0] (a bit per Aff0),
+  // Aff1 [23:16], Aff2 [39:32], Aff3 [55:48].
+  const std::uint64_t mpidr = (0x7full << 32) | (0x23u << 16) | (0x45u << 8) | 0x3u;
+  const std::uint64_t v = encode_sgi1r(1, mpidr);
+  EXPECT_EQ(v, (1ull << 24) | (1ull << 3) | (0x45ull << 16) | (0x23ull << 32) | (0x7full << 48));
+  EXPECT_EQ(encode_sgi1r(15, 0), (15ull << 24) | 1u);
+}
+
 }  // namespace
 }  // namespace el2lab::gic
