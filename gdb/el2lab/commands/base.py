@@ -63,6 +63,7 @@ class HvPrefix(gdb.Command):
   hv vectors               the 16 entries of the EL2 vector table, checked against VBAR_EL2
   hv dispatch              the IRQ_HANDLER `blr` and the H::irq_fetch `bl`, side by side
   hv walk [--guest] ADDR   the stage-2 walk of an IPA (--guest: a guest VA's stage 1, then 2)
+  hv context [on|off]      the context pane (EL, exit in progress, guest PC, recent exits, code)
 
 Every stop at an annotation point (core/annotation_points.txt) prints one line saying where
 in the path the CPU is. Interrupts: the timer guest takes them
