@@ -13,6 +13,7 @@
   devices            the VM's device map (which IPA is which emulated device), from the hypervisor
   pagewalk           stage-2 and stage-1 table walks in plain Python (`hv walk`)
   context            the context pane printed at each stop (`hv context on`)
+  unwinder           `bt` from an exit handler on into the guest's frames (its trap frame)
   frames             `bt`: short frame names, the backtrace ends at the exception boundary
   commands           the `hv` command family, one module per subject (commands/)
   session            loading symbols and connecting to QEMU
@@ -27,4 +28,5 @@ if gdb is not None and not hasattr(gdb, "execute"):
 
 if gdb is not None:
     from . import (annotate, annotation_points, commands, context, devices, frames, cpu_state,  # noqa: F401
-                   pagewalk, printers, session, style, symbols, trace, tracer, vcpu, vmexit)
+                   pagewalk, printers, session, style, symbols, trace, tracer, unwinder, vcpu,
+                   vmexit)
