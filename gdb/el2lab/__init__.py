@@ -14,6 +14,7 @@
   pagewalk           stage-2 and stage-1 table walks in plain Python (`hv walk`)
   context            the context pane printed at each stop (`hv context on`)
   unwinder           `bt` from an exit handler on into the guest's frames (its trap frame)
+  recorder           `hv record`: silent breakpoints on every exception, a timeline
   frames             `bt`: short frame names, the backtrace ends at the exception boundary
   commands           the `hv` command family, one module per subject (commands/)
   session            loading symbols and connecting to QEMU
@@ -28,5 +29,5 @@ if gdb is not None and not hasattr(gdb, "execute"):
 
 if gdb is not None:
     from . import (annotate, annotation_points, commands, context, devices, frames, cpu_state,  # noqa: F401
-                   pagewalk, printers, session, style, symbols, trace, tracer, unwinder, vcpu,
-                   vmexit)
+                   pagewalk, printers, recorder, session, style, symbols, trace, tracer, unwinder,
+                   vcpu, vmexit)

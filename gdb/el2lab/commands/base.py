@@ -64,6 +64,9 @@ class HvPrefix(gdb.Command):
   hv dispatch              the IRQ_HANDLER `blr` and the H::irq_fetch `bl`, side by side
   hv walk [--guest] ADDR   the stage-2 walk of an IPA (--guest: a guest VA's stage 1, then 2)
   hv context [on|off]      the context pane (EL, exit in progress, guest PC, recent exits, code)
+  hv break-el2 LOC, hv break-guest LOC
+                           breakpoints that stop only at EL2 / only in the guest (--vcpu N)
+  hv record [on|off]       record exceptions and ERETs without stopping; the timeline
 
 Every stop at an annotation point (core/annotation_points.txt) prints one line saying where
 in the path the CPU is. Interrupts: the timer guest takes them
