@@ -14,6 +14,7 @@
   pagewalk           stage-2 and stage-1 table walks in plain Python (`hv walk`)
   context            the context pane printed at each stop (`hv context on`)
   unwinder           `bt` from an exit handler on into the guest's frames (its trap frame)
+  diagram            `hv trace --diagram`: the traced paths as a PlantUML sequence diagram
   recorder           `hv record`: silent breakpoints on every exception, a timeline
   frames             `bt`: short frame names, the backtrace ends at the exception boundary
   commands           the `hv` command family, one module per subject (commands/)
