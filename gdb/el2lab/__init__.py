@@ -15,6 +15,7 @@
   context            the context pane printed at each stop (`hv context on`)
   unwinder           `bt` from an exit handler on into the guest's frames (its trap frame)
   diagram            `hv trace --diagram`: the traced paths as a PlantUML sequence diagram
+  gic                the hypervisor's debug block decoded (`hv gic`): list registers, timer
   recorder           `hv record`: silent breakpoints on every exception, a timeline
   frames             `bt`: short frame names, the backtrace ends at the exception boundary
   commands           the `hv` command family, one module per subject (commands/)

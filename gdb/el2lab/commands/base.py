@@ -68,6 +68,7 @@ class HvPrefix(gdb.Command):
                            breakpoints that stop only at EL2 / only in the guest (--vcpu N)
   hv record [on|off]       record exceptions and ERETs without stopping; the timeline
   hv irq-step [on|off]     let single steps enter interrupts (QEMU masks them by default)
+  hv gic [on|off]          list registers, virtual timer, power state (the debug block)
 
 Every stop at an annotation point (core/annotation_points.txt) prints one line saying where
 in the path the CPU is. Interrupts: the timer guest takes them
