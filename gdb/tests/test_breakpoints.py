@@ -67,7 +67,9 @@ def main() -> int:
         "hv break-guest",
     ])
     harness.show(args, "ipi", ipi)
-    checks.golden("breakpoints_ipi", ipi)
+    # Two CPUs share time with the debugger attached (icount sleep=on): how many hits went by
+    # on the other CPU varies by one or two from run to run; the checks below read the number.
+    checks.golden("breakpoints_ipi", re.sub(r"let \d+ hits? pass", "let N hits pass", ipi))
     checks.no_traceback(ipi, "ipi")
     checks.expect(ipi, "== thread and EL\n$1 = 2\n$2 = 1", "stopped on CPU 1 (thread 2) at EL1")
     checks.expect(ipi, "stopped at EL1 (guest) on CPU 1", "hv where agrees")
