@@ -19,10 +19,17 @@
 #   SOLUTION=1              with lab/debug/gdb/grade: the reference solution instead
 #
 # Knobs: GUEST=path  GIC=2|3  SMP=n  APPEND="bootargs"  BUILD=dir  LAB=NN  SOLUTION=1
+#        REPLAY=1 (debug: record, then replay for GDB's reverse-stepi; one CPU)
 
 BUILD  ?= build
 GIC    ?= 3
 SMP    ?= 2
+REPLAY ?=
+# make debug REPLAY=1: record the run, then replay it for GDB (reverse-stepi works); QEMU's
+# record/replay takes one CPU only.
+ifneq ($(REPLAY),)
+SMP := 1
+endif
 GUEST  ?=
 APPEND ?=
 PYTHON ?= python3
@@ -64,7 +71,7 @@ debug: configure
 ifneq ($(LAB),)
 	@$(PYTHON) tools/foreground.py $(LABTOOL) debug $(LAB) --gic $(GIC) --smp $(SMP)
 else
-	@$(PYTHON) tools/foreground.py $(RUN) --gdb-socket $(GDB_SOCKET) $(if $(GUEST),$(GUEST),$$(head -n1 $(BUILD)/default-guests.txt))
+	@$(PYTHON) tools/foreground.py $(RUN) --gdb-socket $(GDB_SOCKET) $(if $(REPLAY),--record-replay $(BUILD)/replay) $(if $(GUEST),$(GUEST),$$(head -n1 $(BUILD)/default-guests.txt))
 endif
 
 gdb: setup

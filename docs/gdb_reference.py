@@ -88,7 +88,7 @@ def _split_docstring(doc: str) -> tuple[str, list[str], str]:
 
 def find_commands(package: Path, repo: Path) -> list[Command]:
     commands = []
-    for path in sorted(package.glob("*.py")):
+    for path in sorted(package.rglob("*.py")):  # the commands live in commands/
         tree = ast.parse(path.read_text(), filename=str(path))
         for cls in [n for n in ast.walk(tree) if isinstance(n, ast.ClassDef)]:
             if not _is_gdb_command(cls):

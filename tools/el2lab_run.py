@@ -18,6 +18,13 @@ without virtualization=on, so the guest starts at EL1 and QEMU itself answers PS
 The guest goes in as a Linux kernel (-kernel, its flat arm64 Image: an ELF's sibling .bin), so
 that it gets x0 = the device tree as it does under el2lab. This is how the equivalence rule is
 checked: a guest written for bare QEMU behaves the same under el2lab.
+
+With --record-replay DIR (`make debug REPLAY=1`) the run happens twice: first recorded
+(QEMU's record/replay: -icount rr=record writes every nondeterministic input to DIR/replay.bin,
+and a snapshot "init" of the start into DIR/snapshots.qcow2), then replayed with the gdbstub
+waiting. A replayed run executes exactly the recorded instructions, and GDB can go backwards
+in it: reverse-stepi, reverse-continue (QEMU reloads the snapshot and replays up to the step
+before). QEMU 7.2 refuses record/replay with more than one CPU, so it runs with --smp 1.
 """
 
 from __future__ import annotations
@@ -113,7 +120,13 @@ def qemu_command(args: argparse.Namespace, guest: Path | None) -> list[str]:
             cmd += ["-initrd", str(guest)]
     if args.append:
         cmd += ["-append", args.append]
-    if args.icount:
+    rr = getattr(args, "rr_mode", None)
+    if rr:
+        rr_dir = Path(args.record_replay)
+        cmd += ["-icount", f"shift=0,rr={rr},rrfile={rr_dir / 'replay.bin'},rrsnapshot=init",
+                # The snapshots need a writable qcow2 block device (nothing else uses it).
+                "-drive", f"file={rr_dir / 'snapshots.qcow2'},if=none,id=rr-snapshots"]
+    elif args.icount:
         # sleep=off makes idle time free, so runs repeat exactly. Under GDB, QEMU 7.2 then hangs
         # when GDB single-steps one CPU (to step over a breakpoint) while another sleeps in
         # WFI, which is where el2lab parks a CPU without a running vCPU: with a debugger
@@ -226,11 +239,38 @@ def check(run: Run, args: argparse.Namespace) -> list[str]:
     return problems
 
 
-def prepare_gdb_socket(socket: Path, guest: Path | None) -> None:
-    """Clears a stale socket and records the session's guest for gdb/el2lab/session.py."""
+def record(args: argparse.Namespace, guest: Path | None, out, style: Style) -> Run | None:
+    """The recording run of --record-replay: the whole run, no debugger, bounded by --timeout.
+    None (after saying why) if it cannot be made."""
+    rr_dir = Path(args.record_replay)
+    rr_dir.mkdir(parents=True, exist_ok=True)
+    for stale in ("replay.bin", "snapshots.qcow2"):
+        (rr_dir / stale).unlink(missing_ok=True)
+    try:
+        made = subprocess.run(["qemu-img", "create", "-q", "-f", "qcow2",
+                               str(rr_dir / "snapshots.qcow2"), "64M"],
+                              stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
+    except FileNotFoundError:
+        out(style.bad("el2lab-run: record/replay needs qemu-img (Debian package qemu-utils; "
+                      "tools/setup.sh installs it)"))
+        return None
+    if made.returncode != 0:
+        out(style.bad(f"el2lab-run: qemu-img could not make the snapshot image: {made.stdout.strip()}"))
+        return None
+    recording = argparse.Namespace(**{**vars(args), "gdb_socket": None, "rr_mode": "record"})
+    out(style.note(f"--- recording the run into {rr_dir} (QEMU record/replay) ---"))
+    run = run_qemu(qemu_command(recording, guest), args.timeout, out, style)
+    out(style.note(f"--- recorded: {describe(run, args.timeout)}; now replaying it for GDB ---"))
+    return run
+
+
+def prepare_gdb_socket(socket: Path, guest: Path | None, replay: bool = False) -> None:
+    """Clears a stale socket and records the session's guest (and whether it is a replay) for
+    gdb/el2lab/session.py."""
     socket.parent.mkdir(parents=True, exist_ok=True)
     socket.unlink(missing_ok=True)
-    info = {"socket": str(socket), "guest": str(guest.resolve()) if guest else None}
+    info = {"socket": str(socket), "guest": str(guest.resolve()) if guest else None,
+            "replay": replay}
     Path(str(socket) + ".json").write_text(json.dumps(info) + "\n")
 
 
@@ -255,6 +295,9 @@ def parse_args(argv: list[str]) -> argparse.Namespace:
                    help="with --icount: whether idle time passes in real time (default: off, "
                         "on with --gdb-socket)")
     p.add_argument("--gdb-socket", help="wait for GDB on this unix socket (no timeout)")
+    p.add_argument("--record-replay", metavar="DIR",
+                   help="with --gdb-socket: record the run into DIR first, then replay it waiting "
+                        "for GDB, which can then step backwards (reverse-stepi); needs --smp 1")
     p.add_argument("--print-command", action="store_true", help="show the QEMU command line")
     p.add_argument("--expect-status", choices=["ok", "panic", "timeout", "error"],
                    help="test mode: the outcome the run must have")
@@ -263,6 +306,11 @@ def parse_args(argv: list[str]) -> argparse.Namespace:
     args = p.parse_args(argv)
     if args.icount_sleep and not args.icount:
         p.error("--icount-sleep needs --icount")
+    if args.record_replay and not args.gdb_socket:
+        p.error("--record-replay is for debugging: give --gdb-socket too (make debug REPLAY=1)")
+    if args.record_replay and args.smp != 1:
+        p.error(f"--record-replay needs one CPU (--smp 1, SMP=1): QEMU 7.2 refuses record/replay "
+                f"with {args.smp} CPUs")
     if args.build_dir is None and args.hypervisor_image is None and (
             args.hypervisor != BARE or args.default_guests):
         p.error("--build-dir is required (except for --hypervisor none with named guests)")
@@ -301,6 +349,11 @@ def main(argv: list[str]) -> int:
                           f"(an ELF is booted through the .bin next to it)"))
             return 2
         label = "no guest" if guest is None else guest.name
+        if args.record_replay:
+            recorded = record(args, guest, out, style)
+            if recorded is None or recorded.outcome == "timeout":
+                return 1
+            args.rr_mode = "replay"
         cmd = qemu_command(args, guest)
         if bare:
             out(style.note(f"=== bare QEMU (no hypervisor): booting {bare_image(guest).name} "
@@ -310,7 +363,7 @@ def main(argv: list[str]) -> int:
         if args.print_command or args.gdb_socket:
             out(" ".join(shlex.quote(c) for c in cmd))
         if args.gdb_socket:
-            prepare_gdb_socket(Path(args.gdb_socket), guest)
+            prepare_gdb_socket(Path(args.gdb_socket), guest, replay=bool(args.record_replay))
             out(style.note(f"QEMU waits for GDB on {args.gdb_socket}: run `make gdb` in another terminal"))
         timeout = None if args.gdb_socket else args.timeout
         run = run_qemu(cmd, timeout, out, style)

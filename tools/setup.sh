@@ -16,6 +16,7 @@ requirements=(
   "g++-aarch64-linux-gnu|aarch64-linux-gnu-g++"
   "binutils-aarch64-linux-gnu|aarch64-linux-gnu-objcopy"
   "qemu-system-arm|qemu-system-aarch64"
+  "qemu-utils|qemu-img"
   "gdb-multiarch|gdb-multiarch"
   "libgtest-dev|/usr/include/gtest/gtest.h"
   "doxygen|doxygen"

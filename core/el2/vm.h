@@ -24,6 +24,7 @@
 
 #include "core/el2/console.h"
 #include "core/el2/cpu_local.h"
+#include "core/el2/debug_block.h"
 #include "core/el2/firmware.h"
 #include "core/el2/hardware_list_registers.h"
 #include "core/el2/panic.h"
@@ -146,6 +147,8 @@ class Vm {
         irqs.reap(lrs);
       }
       cpu.exit_in_progress = &vcpu.last_trap();  // for a panic report
+      debug::publish_if_armed<H>(id, vcpu.exit_pc(), static_cast<std::uint32_t>(power_.state(id)),
+                                 static_cast<std::uint32_t>(irqs.pending_unlocked()));  // `hv gic`
       handle(exit, id);
       cpu.exit_in_progress = nullptr;
       if (power_.state(id) == PowerState::kOff) return power_down(id);

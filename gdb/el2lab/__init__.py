@@ -11,6 +11,12 @@
   vcpu               finding Aarch64VCpu<H> objects and showing their registers
   printers           pretty-printers for TrapFrame, VmExit and Aarch64VCpu<H>
   devices            the VM's device map (which IPA is which emulated device), from the hypervisor
+  pagewalk           stage-2 and stage-1 table walks in plain Python (`hv walk`)
+  context            the context pane printed at each stop (`hv context on`)
+  unwinder           `bt` from an exit handler on into the guest's frames (its trap frame)
+  diagram            `hv trace --diagram`: the traced paths as a PlantUML sequence diagram
+  gic                the hypervisor's debug block decoded (`hv gic`): list registers, timer
+  recorder           `hv record`: silent breakpoints on every exception, a timeline
   frames             `bt`: short frame names, the backtrace ends at the exception boundary
   commands           the `hv` command family, one module per subject (commands/)
   session            loading symbols and connecting to QEMU
@@ -24,5 +30,6 @@ if gdb is not None and not hasattr(gdb, "execute"):
     gdb = None  # python3 started at the top of the tree imports the gdb/ folder as "gdb"
 
 if gdb is not None:
-    from . import (annotate, annotation_points, commands, devices, frames, cpu_state, printers,  # noqa: F401
-                   session, style, symbols, trace, tracer, vcpu, vmexit)
+    from . import (annotate, annotation_points, commands, context, devices, frames, cpu_state,  # noqa: F401
+                   pagewalk, printers, recorder, session, style, symbols, trace, tracer, unwinder,
+                   vcpu, vmexit)

@@ -146,6 +146,29 @@ def hypervisor_memory():
                 pass
 
 
+@contextlib.contextmanager
+def physical_memory():
+    """Memory reads by physical address, whatever the stop: translation tables are found by
+    PA. At EL2 with the MMU off a virtual address already is one; anywhere else QEMU's gdbstub
+    is switched to physical reads (`Qqemu.PhyMemMode:1`) and back afterwards."""
+    require_target()
+    switched = False
+    if exception_level() != 2 or register("SCTLR_EL2") & 1:
+        try:
+            gdb.execute("maintenance packet Qqemu.PhyMemMode:1", to_string=True)
+            switched = True
+        except gdb.error as e:
+            raise StateError(f"QEMU cannot read physical memory here ({e})") from None
+    try:
+        yield
+    finally:
+        if switched:
+            try:
+                gdb.execute("maintenance packet Qqemu.PhyMemMode:0", to_string=True)
+            except gdb.error:
+                pass
+
+
 def read_u64(address: int) -> int:
     return int.from_bytes(read_bytes(address, 8), "little")
 

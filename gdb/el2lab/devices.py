@@ -26,9 +26,26 @@ KIND_BY_ENUM = {"kUart": "pl011", "kDistributor": "gicd", "kRedistributors": "gi
                 "kTestDevice": "test"}
 
 
+def vm_value() -> gdb.Value:
+    """el2lab_main's `static Vm<Hal> vm`. By name it resolves only where the stop's scope
+    knows its type (a C++ frame); in a vector entry or the guest GDB finds just the ELF symbol
+    ("unknown type"), so then it is taken from el2lab_main's block, which has the debug type."""
+    try:
+        value = gdb.parse_and_eval(VM)
+        value["config_"]  # noqa: B018 — raises for a symbol without a type
+        return value
+    except gdb.error:
+        pass
+    from . import vcpu  # a late import: vcpu imports this module's neighbours
+    for sym in vcpu.function_statics("el2lab_main"):
+        if sym.name == "vm":
+            return sym.value()
+    raise gdb.error("el2lab_main's static `vm` is not in the debug information")
+
+
 def _from_bus() -> device_map.DeviceMap | None:
     try:
-        bus = gdb.parse_and_eval(VM)["mmio_bus_"]
+        bus = vm_value()["mmio_bus_"]
         count = int(bus["count_"])
         regions = bus["regions_"]["_M_elems"]
         m = device_map.DeviceMap("the VM's MMIO bus (vm.mmio_bus_)")
@@ -45,7 +62,7 @@ def _from_bus() -> device_map.DeviceMap | None:
 
 def _from_vm_config() -> device_map.DeviceMap | None:
     try:
-        config = gdb.parse_and_eval("'el2lab_main::vm'")["config_"]
+        config = vm_value()["config_"]
         values = [int(config[f]) for f in ("uart_ipa", "gicd_ipa", "gicr_ipa", "vcpu_count")]
     except gdb.error:
         return None

@@ -12,17 +12,21 @@ el2lab frame that called them, with no arguments, and the backtrace ends at the 
 boundary — a vector entry or the assembly that saves a trap frame, or the entry point. What
 the interrupted code was doing is in the trap frame (`hv vcpu`, `print $vcpu(0).frame_`). With
 a frame filter GDB does not print its own stop reason. `bt -no-filters` shows the raw
-backtrace. A later unwinder can continue from the boundary into the guest's frames.
+backtrace. In the run loop, unwinder.py continues the stack into the guest (the run loop's
+caller becomes the guest at its exit); the first guest frame is marked `[guest EL1]` and the
+guest's entry point ends the backtrace.
 """
 from __future__ import annotations
 
 import gdb
 from gdb.FrameDecorator import FrameDecorator
 
-from . import cpu_state, esr, symbols
+from . import cpu_state, esr, symbols, unwinder
 
 # Functions at which the stack of the current exception begins: nothing older belongs to it.
-BOUNDARIES = ("el2lab_lower_el_trap", "el2lab_current_el_trap", "el2lab_entry", "el2lab_vmexit")
+BOUNDARIES = ("el2lab_lower_el_trap", "el2lab_current_el_trap", "el2lab_entry", "el2lab_vmexit",
+              "guest_entry", "guest_secondary_entry")
+GUEST_MARK = "[guest EL1] "  # the first guest frame of a backtrace spliced by unwinder.py
 NAME_LIMIT = 60
 
 
@@ -40,23 +44,28 @@ def _is_library(name: str) -> bool:
 def _at_boundary(frame: gdb.Frame, name: str) -> bool:
     if name.startswith("el2lab_vec_") or name.split("+")[0] in BOUNDARIES:
         return True
+    # A pc in the table's 2 KiB without a vector's own label: the table itself. Code the
+    # linker placed after the last entry's few instructions (the HAL's irq_handler, say) has
+    # a name of its own and is no boundary.
     base = symbols.address_of("el2lab_vector_table")
-    return base is not None and base <= frame.pc() < base + 16 * esr.VECTOR_ENTRY_BYTES
+    in_table = base is not None and base <= frame.pc() < base + 16 * esr.VECTOR_ENTRY_BYTES
+    return in_table and name.split("+")[0] in ("?", "el2lab_vector_table")
 
 
 class Short(FrameDecorator):
     """A frame with its name shortened; library frames lose their (unreliable) arguments."""
 
-    def __init__(self, base, elided=None) -> None:
+    def __init__(self, base, elided=None, mark: str = "") -> None:
         super().__init__(base)
         self._elided = elided or []
         self._name = _name(base.inferior_frame())
+        self._mark = mark
 
     def function(self):
         name = self._name
         if name == "?":
             return super().function()
-        return cpu_state.compact_name(cpu_state.short_name(name), NAME_LIMIT)
+        return self._mark + cpu_state.compact_name(cpu_state.short_name(name), NAME_LIMIT)
 
     def frame_args(self):
         return [] if _is_library(self._name) else super().frame_args()
@@ -80,13 +89,17 @@ class El2labFrames:
 
 def _filtered(frames):
     pending = []
+    in_guest = False
     for decorated in frames:
         frame = decorated.inferior_frame()
         name = _name(frame)
         if _is_library(name):
             pending.append(Short(decorated))
             continue
-        yield Short(decorated, pending)
+        mark = ""
+        if not in_guest and unwinder.is_guest_pc(frame.pc()):
+            in_guest, mark = True, GUEST_MARK
+        yield Short(decorated, pending, mark)
         pending = []
         if _at_boundary(frame, name):
             return

@@ -46,6 +46,11 @@ def start() -> None:
     if not os.path.exists(socket):
         _say(style.bad("QEMU is not waiting for GDB: run `make debug` in another terminal first"))
         return
+    replay = _session_info(socket).get("replay", False)
+    if replay:
+        # A replaying QEMU first loads its start snapshot: it answers the first packets later
+        # than GDB's default 2 s, and a late answer would be taken for the next one's.
+        gdb.execute("set remotetimeout 30", to_string=True)
     try:
         gdb.execute(f"target remote {socket}", to_string=True)
     except gdb.error as e:
@@ -54,6 +59,9 @@ def start() -> None:
     global _connected_socket
     _connected_socket = socket
     _say(f"connected to QEMU at {_show(socket)}; `help hv` lists the el2lab commands")
+    if replay:
+        _say("this run is a replay of a recorded one: reverse-stepi and reverse-continue go "
+             "backwards (across an ERET too)")
     pc = cpu_state.register("pc")
     if cpu_state.symbol_at(pc) == "?":
         # QEMU waits on its boot stub at the bottom of RAM; run to our first instruction.
@@ -116,10 +124,16 @@ def _drop_other_symbol_files(elf: str) -> None:
             pass
 
 
-def _guest_of(socket: str) -> str | None:
-    """The guest image tools/el2lab_run.py recorded next to the socket for this session."""
+def _session_info(socket: str) -> dict:
+    """What tools/el2lab_run.py recorded next to the socket: the guest, whether it replays."""
     try:
         with open(socket + ".json", encoding="utf-8") as f:
-            return json.load(f).get("guest")
+            info = json.load(f)
+            return info if isinstance(info, dict) else {}
     except (OSError, ValueError):
-        return None
+        return {}
+
+
+def _guest_of(socket: str) -> str | None:
+    """The guest image tools/el2lab_run.py recorded next to the socket for this session."""
+    return _session_info(socket).get("guest")

@@ -224,7 +224,34 @@ def print_trip(kind: str, number: int, total: int, trip: Trip, complete: bool = 
         print("  (the run ended here)")
 
 
-def run(kind: str, count: int, origin: str | None = None) -> None:
+def _draw(name: str, kind: str, count: int, what: str, tracer: "Tracer") -> None:
+    """The traced paths as a PlantUML sequence diagram, and its SVG."""
+    from pathlib import Path  # noqa: PLC0415
+
+    from . import diagram  # noqa: PLC0415
+    trips = list(tracer.done[:count]) + [t for t in tracer.stack if t.matching and t.events]
+    paths = [diagram.Path_(f"{kind} {n} of {count}: vector {t.vector} {esr.VECTOR_SYMBOLS[t.vector]}",
+                           t.vector, [diagram.Step(e.stage, e.symbol, e.text) for e in t.events])
+             for n, t in enumerate(trips, 1)]
+    if not paths:
+        print(style.warn("hv trace: nothing was traced, so no diagram is drawn"))
+        return
+    source = Path(name).expanduser()
+    if source.suffix == ".svg":
+        source = source.with_suffix(".puml")
+    title = f"hv trace {kind} {count}: {_many(count, what)}, as this run took"
+    try:
+        source.write_text(diagram.puml(paths, title, symbols.hal_short(symbols.hal())))
+    except OSError as e:
+        raise cpu_state.StateError(f"cannot write the diagram to {source}: {e}") from None
+    svg, why = diagram.render(source)
+    if svg is None:
+        print(style.warn(f"hv trace: diagram source {source}; not rendered: {why}"))
+    else:
+        print(f"hv trace: diagram {svg} (source {source})")
+
+
+def run(kind: str, count: int, origin: str | None = None, diagram: str | None = None) -> None:
     """The body of `hv trace KIND N [--ORIGIN]` (arguments already checked). Raises StateError."""
     cpu_state.require_target()
     what = KINDS[kind][0] + (f" {ORIGINS[origin][0]}" if origin else "")
@@ -272,6 +299,8 @@ def run(kind: str, count: int, origin: str | None = None) -> None:
             print_trip(kind, len(tracer.done) + 1, count, trip, complete=False)
     for e in tracer.errors[:3]:
         print(style.bad(f"hv trace: an event could not be narrated: {e}"))
+    if diagram:
+        _draw(diagram, kind, count, what, tracer)
     if tracer.finished():
         print(annotate.wrap(f"hv trace: {_many(count, what)} narrated ({_many(tracer.others, 'other exception')} "
                             "in between); the CPU is stopped at the ERET", "  "))

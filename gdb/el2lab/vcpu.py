@@ -45,7 +45,7 @@ def _type_name(t: gdb.Type) -> str:
     return t.tag or t.name or str(t)
 
 
-def _function_statics(function: str) -> list[gdb.Symbol]:
+def function_statics(function: str) -> list[gdb.Symbol]:
     address = symbols.address_of(function)
     if address is None:
         return []
@@ -135,7 +135,7 @@ def vm_exists() -> bool:
 
 def find_all() -> list[Found]:
     found: list[Found] = []
-    for sym in _function_statics("el2lab_main"):
+    for sym in function_statics("el2lab_main"):
         constructed = _constructed("el2lab_main", sym.name)
         how = f"static `{sym.name}` in el2lab_main"
         if constructed is False:

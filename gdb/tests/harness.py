@@ -114,6 +114,15 @@ def session(build: Path, guest_name: str | None, commands: list[str], prepare=No
         return normalise(out, build, Path(tmp)), qemu.console()
 
 
+def session_raw(build: Path, guest_name: str, commands: list[str], **qemu_args) -> tuple[str, str, str]:
+    """(raw transcript, QEMU console, normalised transcript) of one session: for checks that
+    compare addresses with each other, which normalisation would make all alike."""
+    with tempfile.TemporaryDirectory(prefix="el2lab-gdb-") as tmp:
+        with Qemu(build, guest(build, guest_name), Path(tmp), **qemu_args) as qemu:
+            out = gdb_batch(build, qemu.socket, commands)
+        return out, qemu.console(), normalise(out, build, Path(tmp))
+
+
 _ADDRESS = re.compile(r"0x[0-9a-fA-F]{5,}")
 _DISASM_LISTING = re.compile(r"^\s*[> ] ADDR  .*")
 

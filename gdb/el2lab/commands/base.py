@@ -62,6 +62,13 @@ class HvPrefix(gdb.Command):
   hv esr VALUE             decode an ESR_EL2 value field by field (no target needed)
   hv vectors               the 16 entries of the EL2 vector table, checked against VBAR_EL2
   hv dispatch              the IRQ_HANDLER `blr` and the H::irq_fetch `bl`, side by side
+  hv walk [--guest] ADDR   the stage-2 walk of an IPA (--guest: a guest VA's stage 1, then 2)
+  hv context [on|off]      the context pane (EL, exit in progress, guest PC, recent exits, code)
+  hv break-el2 LOC, hv break-guest LOC
+                           breakpoints that stop only at EL2 / only in the guest (--vcpu N)
+  hv record [on|off]       record exceptions and ERETs without stopping; the timeline
+  hv irq-step [on|off]     let single steps enter interrupts (QEMU masks them by default)
+  hv gic [on|off]          list registers, virtual timer, power state (the debug block)
 
 Every stop at an annotation point (core/annotation_points.txt) prints one line saying where
 in the path the CPU is. Interrupts: the timer guest takes them

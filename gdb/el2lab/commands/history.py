@@ -36,7 +36,12 @@ Usage: hv exits [N]"""
         for name, count in sorted(counts.items(), key=lambda kv: -kv[1]):
             print(f"  {name:18} {count}")
         for r in records[-last:] if last > 0 else []:
-            what = esr.decode(r.esr).summary if r.esr and r.is_exit else _event_note(r)
+            # An interrupt does not write ESR_EL2: an ExternalInterrupt record carries a stale
+            # one (NOTES.md), which would decode as whatever trapped before it.
+            if r.kind_name == "ExternalInterrupt":
+                what = f"INTID {r.address} made the guest exit (ESR not written)"
+            else:
+                what = esr.decode(r.esr).summary if r.esr and r.is_exit else _event_note(r)
             print(f"  #{r.seq:<5} {r.kind_name:18} pc {r.guest_pc:#x} arg {r.address:#x} "
                   f"esr {r.esr:#x} icount {r.icount} cpu {r.cpu} vcpu {r.vcpu}"
                   + (f"  {what}" if what else ""))
