@@ -153,6 +153,7 @@ using cpacr_el1 = Register<3, 0, 1, 0, 2>;        ///< CPACR_EL1.
 using cntkctl_el1 = Register<3, 0, 14, 1, 0>;     ///< CNTKCTL_EL1.
 using cntv_ctl_el0 = Register<3, 3, 14, 3, 1>;    ///< CNTV_CTL_EL0.
 using cntv_cval_el0 = Register<3, 3, 14, 3, 2>;   ///< CNTV_CVAL_EL0.
+using cntvct_el0 = ReadOnly<3, 3, 14, 0, 2>;      ///< CNTVCT_EL0 (the virtual count).
 using csselr_el1 = Register<3, 2, 0, 0, 0>;       ///< CSSELR_EL1.
 /// \}
 
