@@ -1,0 +1,16 @@
+"""Lab 06's hidden tests: the device under a clock that jumps and wraps (host), and the rtc
+guest on GICv2."""
+import sys
+
+from gradelib import test
+
+grade = sys.modules["__main__"]
+
+
+@test(25, "06.6-clock-jumps", hidden=True)
+def clock_jumps(t):
+    """TODO(06.1)/(06.2) another way: a clock that jumps by days, a count that wraps past
+    2^32 with a match on the far side, a load while a match is pending; then rtc on GICv2."""
+    source = grade.lab.dir / "hidden" / "pl031_jumps_test.cc"
+    grade.host_case(t, source, "pl031_jumps_test", "jumps", ["TODO(06.1)", "TODO(06.2)"])
+    grade.rtc_guest(t, 2)
