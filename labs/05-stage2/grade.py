@@ -17,23 +17,21 @@ from gradelib import hostprog  # noqa: E402
 lab = Lab(__file__)
 
 
-def host_case(t, source: Path, name: str, case: str, todos: list[str]) -> None:
+def pool_header() -> dict[str, str]:
+    return {"FRAME_POOL_HEADER": f'"{lab.student_file("frame_pool.h")}"'}
+
+
+hostprog.prepare(lab, "frame_pool_test",
+                 lambda: ([lab.dir / "tests" / "frame_pool_test.cc"], pool_header()))
+
+
+def host_case(t, name: str, case: str, todos: list[str]) -> None:
     """Runs one case of a host test program compiled against the student's frame_pool.h."""
-    header = lab.student_file("frame_pool.h")
-    binary = hostprog.build(lab, [source], {"FRAME_POOL_HEADER": f'"{header}"'}, t.remaining(),
-                            name=name)
-    ok, output = hostprog.run_case(binary, case, min(10.0, t.remaining()))
-    t.note(f"=== {name} {case} ===\n{output}")
-    if ok:
-        return
-    checks = [line.strip() for line in output.splitlines() if line.strip().startswith("check failed")]
-    shown = "\n  ".join(checks[:4]) or output.strip().splitlines()[-1] if output.strip() else "(no output)"
-    where = " and ".join(lab.todo(todo) for todo in todos)
-    raise Fail(f"the host test '{case}' of your FramePool failed:\n  {shown}\n  Look at {where}")
+    hostprog.check_case(t, lab, name, case, todos, "your FramePool")
 
 
 def visible(t, case: str, todos: list[str]) -> None:
-    host_case(t, lab.dir / "tests" / "frame_pool_test.cc", "frame_pool_test", case, todos)
+    host_case(t, "frame_pool_test", case, todos)
 
 
 @test(15, "05.1-aligned-distinct")

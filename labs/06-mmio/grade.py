@@ -21,23 +21,20 @@ FOUND = "rtc: PL031 at 0xb010000 (emulated by el2lab)"
 UNEXPECTED_ABORT = re.compile(r"unexpected exception ESR 0x96\w+ ELR \w+ FAR (0x[0-9a-f]+)")
 
 
-def host_case(t, source: Path, name: str, case: str, todos: list[str]) -> None:
+def device_header() -> dict[str, str]:
+    return {"PL031_HEADER": f'"{lab.student_file("pl031.h")}"'}
+
+
+hostprog.prepare(lab, "pl031_test", lambda: ([lab.dir / "tests" / "pl031_test.cc"], device_header()))
+
+
+def host_case(t, name: str, case: str, todos: list[str]) -> None:
     """Runs one case of a host test program compiled against the student's pl031.h."""
-    header = lab.student_file("pl031.h")
-    binary = hostprog.build(lab, [source], {"PL031_HEADER": f'"{header}"'}, t.remaining(),
-                            name=name)
-    ok, output = hostprog.run_case(binary, case, min(10.0, t.remaining()))
-    t.note(f"=== {name} {case} ===\n{output}")
-    if ok:
-        return
-    lines = [l.strip() for l in output.splitlines() if l.strip().startswith(("check failed", "(-1"))]
-    shown = "\n  ".join(lines[:5]) if lines else (output.strip().splitlines() or ["(no output)"])[-1]
-    where = " and ".join(lab.todo(todo) for todo in todos)
-    raise Fail(f"the host test '{case}' of your Pl031 failed:\n  {shown}\n  Look at {where}")
+    hostprog.check_case(t, lab, name, case, todos, "your Pl031", ("check failed", "(-1"))
 
 
 def visible(t, case: str, todos: list[str]) -> None:
-    host_case(t, lab.dir / "tests" / "pl031_test.cc", "pl031_test", case, todos)
+    host_case(t, "pl031_test", case, todos)
 
 
 @test(15, "06.1-data-register")

@@ -19,21 +19,13 @@ from gradelib import hostprog  # noqa: E402
 lab = Lab(__file__)
 
 
-def host_case(t, source: Path, name: str, case: str, todos: list[str]) -> None:
-    header = lab.student_file("kick.h")
-    binary = hostprog.build(lab, [source], {"KICK_HEADER": f'"{header}"'}, t.remaining(), name=name)
-    ok, output = hostprog.run_case(binary, case, min(10.0, t.remaining()))
-    t.note(f"=== {name} {case} ===\n{output}")
-    if ok:
-        return
-    lines = [l.strip() for l in output.splitlines() if l.strip().startswith("check failed")]
-    shown = "\n  ".join(lines[:4]) if lines else (output.strip().splitlines() or ["(no output)"])[-1]
-    where = " and ".join(lab.todo(todo) for todo in todos)
-    raise Fail(f"the host test '{case}' of your kick.h failed:\n  {shown}\n  Look at {where}")
+hostprog.prepare(lab, "kick_test", lambda: (
+    [lab.dir / "tests" / "kick_test.cc"], {"KICK_HEADER": f'"{lab.student_file("kick.h")}"'}))
 
 
 def visible(t, case: str, todos: list[str]) -> None:
-    host_case(t, lab.dir / "tests" / "kick_test.cc", "kick_test", case, todos)
+    """Runs one case of the host test program compiled against the student's kick.h."""
+    hostprog.check_case(t, lab, "kick_test", case, todos, "your kick.h")
 
 
 @test(15, "07.1-sgi1r-encoding")

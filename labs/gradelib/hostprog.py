@@ -12,12 +12,15 @@ import shutil
 import signal
 import subprocess
 from pathlib import Path
+from typing import Callable
 
 from .failures import Fail, GraderError
 from .lab import Lab
 from .build import first_error
 
 _compiled: dict[tuple[str, bool], tuple[bool, str, Path]] = {}
+# Programs a grader announces at import (prepare()), compiled before the first test.
+_prepared: list[tuple[Lab, str, Callable[[], tuple[list[Path], dict[str, str]]]]] = []
 
 
 def compiler() -> str:
@@ -25,6 +28,25 @@ def compiler() -> str:
         if name and shutil.which(name):
             return name
     raise GraderError("no host C++ compiler (g++) found: run tools/setup.sh")
+
+
+def prepare(lab: Lab, name: str, what: Callable[[], tuple[list[Path], dict[str, str]]]) -> None:
+    """Announces host program `name`, so that the runner compiles it before the first test,
+    on the build's budget rather than a test's (a loaded machine compiles slowly). `what()`
+    gives its sources and definitions; it is called then, once the command line has said
+    whether the solution is graded."""
+    _prepared.append((lab, name, what))
+
+
+def build_prepared(timeout: float) -> None:
+    """Compiles every announced program (a failure is kept, and reported by each test that
+    runs it)."""
+    for lab, name, what in _prepared:
+        sources, defines = what()
+        try:
+            build(lab, sources, defines, timeout, name=name)
+        except Fail:
+            pass
 
 
 def build(lab: Lab, sources: list[Path], defines: dict[str, str], timeout: float,
@@ -76,3 +98,35 @@ def run_case(binary: Path, case: str, timeout: float) -> tuple[bool, str]:
             sig = f"signal {-done.returncode}"
         return False, text + f"\nthe test program crashed ({sig}) in this case"
     return done.returncode == 0, text
+
+
+def program(lab: Lab, name: str, timeout: float) -> Path:
+    """The announced program `name`, compiled (at once if the prebuild already did)."""
+    for owner, announced, what in _prepared:
+        if owner is lab and announced == name:
+            sources, defines = what()
+            return build(lab, sources, defines, timeout, name=name)
+    raise GraderError(f"the host program {name} was never announced with hostprog.prepare()")
+
+
+def check_case(t, lab: Lab, name: str, case: str, todos: list[str], subject: str,
+               shown_prefixes: tuple[str, ...] = ("check failed",)) -> None:
+    """Runs `case` of the announced program `name` within test context `t`. A failure (or a
+    compile error, a crash, a hang) raises Fail with the program's findings — the lines that
+    start with one of `shown_prefixes`, at most five — and points at `todos` in the student's
+    files. `subject` names what is tested ("your FramePool")."""
+    where = " and ".join(lab.todo(todo) for todo in todos)
+    try:
+        # Compiled before the first test; here only if it was not (a generous budget: the
+        # test's own timeout is for running it).
+        binary = program(lab, name, max(t.remaining(), 120.0))
+    except Fail as e:
+        raise Fail(f"{e.message}\n  Look at {where}") from None
+    ok, output = run_case(binary, case, min(10.0, t.remaining()))
+    t.note(f"=== host test {name} {case} ===\n{output}")
+    if ok:
+        return
+    lines = [line.strip() for line in output.splitlines() if line.strip().startswith(shown_prefixes)]
+    last = (output.strip().splitlines() or ["(no output)"])[-1]
+    shown = "\n  ".join(lines[:5]) if lines else last
+    raise Fail(f"the host test '{case}' of {subject} failed:\n  {shown}\n  Look at {where}")
