@@ -53,7 +53,7 @@ int main() {
   }
   std::printf("}\n\nMMIO_DEVICES = {\n");
   for (auto device : {MmioDevice::kUart, MmioDevice::kDistributor, MmioDevice::kRedistributors,
-                      MmioDevice::kTestDevice}) {
+                      MmioDevice::kTestDevice, MmioDevice::kHalDevice}) {
     std::printf("    %u: ", static_cast<unsigned>(device));
     print_string(mmio_device_name(device));
     std::printf(",\n");

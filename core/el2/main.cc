@@ -24,6 +24,7 @@
 #include "core/el2/vm.h"
 #include "core/portable/fdt.h"
 #include "core/portable/guest_device_tree.h"
+#include "core/portable/hal_guest_device.h"
 #include "core/portable/machine_info.h"
 #include "core/portable/stage2.h"
 
@@ -148,6 +149,7 @@ std::uint64_t build_guest_device_tree(const MachineInfo& machine, const GuestRam
   config.ram_size = ram.size;
   config.vcpu_count = vcpu_count;
   config.machine = &machine;
+  config.extra_device = guest_device_of<Hal>();  // a HAL's own device (lab 06), if any
   auto size = el2lab::build_guest_device_tree(
       config, {reinterpret_cast<std::uint8_t*>(address), kGuestDeviceTreeSpace});
   if (!size) panic("the guest device tree does not fit");

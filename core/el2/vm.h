@@ -38,6 +38,7 @@
 #include "core/portable/gic.h"
 #include "core/portable/gic_registers.h"
 #include "core/portable/guest_abi.h"
+#include "core/portable/hal_guest_device.h"
 #include "core/portable/halt_policy.h"
 #include "core/portable/mmio_bus.h"
 #include "core/portable/psci.h"
@@ -93,6 +94,15 @@ class Vm {
                     MmioDevice::kRedistributors);
     }
     mmio_bus_.add(abi::test_device::kBase, abi::test_device::kSize, MmioDevice::kTestDevice);
+    // A HAL's own device (HalHasGuestDevice), if it has one; a window that overlaps another
+    // device's is refused by the bus, and the guest then finds nothing there.
+    if constexpr (HalHasGuestDevice<H>) {
+      const GuestDeviceNode device = H::guest_device();
+      if (device.size != 0 && !mmio_bus_.add(device.base, device.size, MmioDevice::kHalDevice)) {
+        log("the HAL's device ", device.name, " at ", fmt::Hex{device.base},
+            " overlaps another device: left off the bus");
+      }
+    }
   }
   Vm(const Vm&) = delete;
   Vm& operator=(const Vm&) = delete;
@@ -287,6 +297,7 @@ class Vm {
         value = vgic_.redistributor_read(target.offset, r.width);
         break;
       case MmioDevice::kTestDevice: value = test_device_.read(target.offset, r.width); break;
+      case MmioDevice::kHalDevice: value = hal_device_read(target.offset, r.width); break;
       default: break;
     }
     if (!value) return no_device(id);
@@ -311,10 +322,27 @@ class Vm {
         ok = vgic_.redistributor_write(target.offset, w.width, w.data);
         break;
       case MmioDevice::kTestDevice: ok = test_device_.write(target.offset, w.width, w.data); break;
+      case MmioDevice::kHalDevice: ok = hal_device_write(target.offset, w.width, w.data); break;
       default: break;
     }
     if (!ok) return no_device(id);
     return {target.device == MmioDevice::kUart ? Outcome::kNone : Outcome::kEmulated};
+  }
+
+  // The HAL's device, for a HAL that has one (only then is kHalDevice on the bus).
+  static std::optional<std::uint64_t> hal_device_read(std::uint64_t offset, unsigned width) {
+    if constexpr (HalHasGuestDevice<H>) {
+      return H::guest_device_read(offset, width);
+    } else {
+      return std::nullopt;
+    }
+  }
+  static bool hal_device_write(std::uint64_t offset, unsigned width, std::uint64_t value) {
+    if constexpr (HalHasGuestDevice<H>) {
+      return H::guest_device_write(offset, width, value);
+    } else {
+      return false;
+    }
   }
 
   ExitOutcome no_device(std::uint32_t id) {

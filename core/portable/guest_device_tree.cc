@@ -180,6 +180,24 @@ void write_uart(fdt::Writer& w, const fdt::Region& uart) {
   w.end_node();
 }
 
+void write_extra_device(fdt::Writer& w, const GuestDeviceNode& device, bool have_clock) {
+  w.begin_node(UnitName(device.name, device.base).view());
+  if (device.primecell) {
+    const std::array<std::string_view, 2> compatible = {device.compatible, "arm,primecell"};
+    w.property_strings("compatible", compatible);
+  } else {
+    w.property_string("compatible", device.compatible);
+  }
+  const fdt::Region reg{device.base, device.size};
+  w.property_reg("reg", std::span(&reg, 1), 2, 2);
+  // Linux's AMBA bus enables a PrimeCell's bus clock before it reads the ID registers.
+  if (device.primecell && have_clock) {
+    w.property_u32("clocks", kGuestClockPhandle);
+    w.property_string("clock-names", "apb_pclk");
+  }
+  w.end_node();
+}
+
 void write_chosen(fdt::Writer& w, const GuestDeviceTreeConfig& config) {
   w.begin_node("chosen");
   if (config.machine->uart.base != 0) {
@@ -214,6 +232,9 @@ std::optional<std::size_t> build_guest_device_tree(const GuestDeviceTreeConfig& 
   write_gic(w, config);
   write_timer(w, config);
   if (config.machine->uart.base != 0) write_uart(w, config.machine->uart);
+  if (config.extra_device.size != 0) {
+    write_extra_device(w, config.extra_device, config.machine->uart.base != 0);
+  }
   write_chosen(w, config);
   w.end_node();
   // The writer ignores calls after a failure, so one check at the end covers every step.

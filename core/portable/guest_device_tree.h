@@ -27,6 +27,19 @@ inline constexpr std::uint32_t kGuestGicPhandle = 1;
 inline constexpr std::uint32_t kGuestClockPhandle = 2;
 
 /// \ingroup fdt
+/// \brief One more device node in the guest's tree: a device a HAL emulates on the guest's MMIO
+/// bus (see HalHasGuestDevice). A size of 0 means none.
+struct GuestDeviceNode {
+  std::string_view name = {};        ///< Node name before the unit address, e.g. "pl031".
+  std::string_view compatible = {};  ///< The first compatible string, e.g. "arm,pl031".
+  /// An AMBA PrimeCell: "arm,primecell" follows in compatible, and the node names the APB
+  /// clock as `apb_pclk` (when the tree has one, that is, when the machine has a UART).
+  bool primecell = false;
+  std::uint64_t base = 0;  ///< First guest-physical address of its registers.
+  std::uint64_t size = 0;  ///< Bytes of registers; 0: no device.
+};
+
+/// \ingroup fdt
 /// \brief What the guest's machine looks like.
 struct GuestDeviceTreeConfig {
   std::uint64_t ram_base = 0;  ///< Guest-physical address of the guest's RAM.
@@ -40,6 +53,7 @@ struct GuestDeviceTreeConfig {
   /// First byte of the guest's initrd (guest-physical); with initrd_end both 0 means none.
   std::uint64_t initrd_start = 0;
   std::uint64_t initrd_end = 0;  ///< One past the initrd's last byte; must exceed initrd_start.
+  GuestDeviceNode extra_device = {};  ///< A HAL's own emulated device, if any (size 0: none).
 };
 
 /// \ingroup fdt

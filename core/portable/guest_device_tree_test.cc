@@ -367,5 +367,60 @@ TEST(GuestDeviceTree, EveryTooSmallBufferFails) {
   EXPECT_EQ(build_guest_device_tree(config, exact), needed);
 }
 
+// A HAL's own device (lab 06's PL031) gets a node shaped like the one QEMU writes for its own
+// PL031: the same compatible list and clock name, its clock the tree's APB clock.
+TEST(GuestDeviceTree, ExtraDeviceNodeLooksLikeQemusPrimecell) {
+  Board board = qemu_board(3, 1);
+  GuestDeviceTreeConfig config{
+      .ram_base = 0x4000'0000, .ram_size = 1ull << 30, .vcpu_count = 1, .machine = &board.info};
+  config.extra_device = {.name = "pl031",
+                         .compatible = "arm,pl031",
+                         .primecell = true,
+                         .base = 0x0b10'0000,
+                         .size = 0x1000};
+  auto blob = build(config);
+  auto fdt = fdt::Fdt::from(blob.data(), blob.size());
+  ASSERT_TRUE(fdt);
+  auto node = fdt->find_path("/pl031@b100000");
+  ASSERT_TRUE(node);
+  auto reg = node->reg();
+  ASSERT_TRUE(reg);
+  EXPECT_EQ(reg->base, 0x0b10'0000u);
+  EXPECT_EQ(reg->size, 0x1000u);
+  auto qemu_rtc = board.fdt->find_compatible("arm,pl031");
+  ASSERT_TRUE(qemu_rtc) << "QEMU's virt tree has a PL031 to compare with";
+  EXPECT_EQ(bytes_of(node, "compatible"), bytes_of(qemu_rtc, "compatible"));
+  EXPECT_EQ(bytes_of(node, "clock-names"), bytes_of(qemu_rtc, "clock-names"));
+  const std::vector<std::uint8_t> clock = {0, 0, 0, kGuestClockPhandle};
+  EXPECT_EQ(bytes_of(node, "clocks"), clock);
+  EXPECT_EQ(bytes_of(fdt->find_path("/apb-pclk"), "phandle"), clock);
+  DtcResult dtc = run_dtc(blob);
+  EXPECT_EQ(dtc.exit_status, 0);
+  EXPECT_EQ(dtc.warnings, "");
+}
+
+// Without a device (the default), no extra node; a plain device gets one compatible string
+// and no clock.
+TEST(GuestDeviceTree, ExtraDeviceOnlyWhenAsked) {
+  Board board = qemu_board(2, 1);
+  GuestDeviceTreeConfig config{
+      .ram_base = 0x4000'0000, .ram_size = 1ull << 30, .vcpu_count = 1, .machine = &board.info};
+  auto plain = build(config);
+  auto fdt = fdt::Fdt::from(plain.data(), plain.size());
+  ASSERT_TRUE(fdt);
+  EXPECT_FALSE(fdt->find_compatible("arm,pl031"));
+  config.extra_device = {
+      .name = "widget", .compatible = "el2lab,widget", .base = 0x0c00'0000, .size = 0x100};
+  auto blob = build(config);
+  fdt = fdt::Fdt::from(blob.data(), blob.size());
+  ASSERT_TRUE(fdt);
+  auto node = fdt->find_path("/widget@c000000");
+  ASSERT_TRUE(node);
+  EXPECT_EQ(bytes_of(node, "compatible"),
+            (std::vector<std::uint8_t>{'e', 'l', '2', 'l', 'a', 'b', ',', 'w', 'i', 'd', 'g', 'e',
+                                       't', 0}));
+  EXPECT_FALSE(node->property("clocks"));
+}
+
 }  // namespace
 }  // namespace el2lab

@@ -18,6 +18,7 @@ enum class MmioDevice : std::uint8_t {
   kDistributor,     ///< The virtual GIC distributor.
   kRedistributors,  ///< The virtual GICv3 redistributors, one frame pair per vCPU.
   kTestDevice,      ///< el2lab's test device.
+  kHalDevice,       ///< A device the HAL emulates (HalHasGuestDevice), e.g. lab 06's PL031.
 };
 
 /// \ingroup vmm
@@ -28,6 +29,7 @@ constexpr std::string_view mmio_device_name(MmioDevice device) {
     case MmioDevice::kDistributor: return "GIC distributor";
     case MmioDevice::kRedistributors: return "GIC redistributors";
     case MmioDevice::kTestDevice: return "el2lab test device";
+    case MmioDevice::kHalDevice: return "HAL device";
     default: return "nothing";
   }
 }

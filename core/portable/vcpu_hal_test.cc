@@ -2,6 +2,7 @@
 
 #include <gtest/gtest.h>
 
+#include "core/portable/hal_guest_device.h"
 #include "core/portable/stage2.h"
 
 namespace el2lab {
@@ -54,6 +55,32 @@ TEST(VCpuHal, AcceptsACompleteHalAndRejectsIncompleteOnes) {
   EXPECT_TRUE(HalHasIrqHandler<NoIrqFetch>);
   EXPECT_FALSE(VCpuHal<WrongReturnType>);
   EXPECT_FALSE(VCpuHal<NotStatic>);
+}
+
+// The optional device hook (lab 06): all three members or none; it is no part of VCpuHal.
+struct WithDevice : CompleteHal {
+  static GuestDeviceNode guest_device() { return {.name = "d", .base = 0x1000, .size = 0x100}; }
+  static std::optional<std::uint64_t> guest_device_read(std::uint64_t o, unsigned) { return o; }
+  static bool guest_device_write(std::uint64_t, unsigned, std::uint64_t) { return true; }
+};
+struct DeviceWithoutWrite : CompleteHal {
+  static GuestDeviceNode guest_device() { return {}; }
+  static std::optional<std::uint64_t> guest_device_read(std::uint64_t, unsigned) { return 0; }
+};
+struct DeviceReadReturnsPlainValue : WithDevice {
+  static std::uint64_t guest_device_read(std::uint64_t, unsigned) { return 0; }  // no refusal
+};
+
+TEST(VCpuHal, TheGuestDeviceHookIsOptionalAndComplete) {
+  EXPECT_TRUE(HalHasGuestDevice<WithDevice>);
+  EXPECT_TRUE(VCpuHal<WithDevice>);
+  EXPECT_FALSE(HalHasGuestDevice<CompleteHal>);
+  EXPECT_TRUE(VCpuHal<CompleteHal>);
+  EXPECT_FALSE(HalHasGuestDevice<DeviceWithoutWrite>);
+  EXPECT_FALSE(HalHasGuestDevice<DeviceReadReturnsPlainValue>);
+  EXPECT_EQ(guest_device_of<WithDevice>().base, 0x1000u);
+  EXPECT_EQ(guest_device_of<WithDevice>().size, 0x100u);
+  EXPECT_EQ(guest_device_of<CompleteHal>().size, 0u);  // none: no node, nothing on the bus
 }
 
 TEST(VCpuHal, ThePlatformPartsAreEachTheirOwnConcept) {

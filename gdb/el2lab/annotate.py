@@ -300,7 +300,10 @@ def narrate(pc: int | None = None) -> Narration:
     if r is None and site is None:
         text = f"pc {_hex(pc)}"
         near = next((symbols.at_address(pc - d) for d in (4, 8, 12, 16) if symbols.at_address(pc - d)), None)
-        if near is not None and el == 2:
+        # Only when pc is still inside that point's own code: a function the linker placed
+        # just after it (right after the vector table, say) is not a missed prologue.
+        if near is not None and el == 2 and \
+                cpu_state.symbol_at(pc) in ("?", near.name, near.point.symbol):
             text += (f", {pc - near.address} bytes into the annotation point {near.point.symbol}: GDB "
                      f"put the breakpoint after what it took for a prologue (a build without debug "
                      f"information); `break *{near.name}` stops on its first instruction")

@@ -16,7 +16,8 @@ A lab's grader (labs/NN-name/grade.py) looks like this:
 Python 3 standard library only. Modules, one job each: registry (the @test decorator),
 failures (what a failed test reports), context (what a test function gets), lab (a lab's
 paths and TODO markers), build (the lab's hypervisor image and compile errors), qemu (runs
-through tools/el2lab_run.py), gdbsession (batch GDB against a private gdbstub), runner (runs
+through tools/el2lab_run.py), gdbsession (batch GDB against a private gdbstub), hostprog (host test programs over a
+student's portable code: compiled once, one case per run, crashes and hangs reported), runner (runs
 the tests, prints, scores), results (Gradescope and PrairieLearn JSON), cli (the command line).
 """
 from .failures import Fail

@@ -8,6 +8,7 @@ import time
 import traceback
 from dataclasses import dataclass
 
+from . import hostprog
 from .build import Builder
 from .context import Context
 from .failures import Fail, GraderError, TimedOut
@@ -129,6 +130,10 @@ def run_tests(lab: Lab, tests: list[Test], printer: Printer) -> list[Result]:
                              f"({time.monotonic() - started:.1f}s)\n")
     except GraderError as e:
         printer.stream.write(f"the grader cannot build the lab: {e}\n")
+    try:
+        hostprog.build_prepared(BUILD_TIMEOUT * max(1.0, timeout_scale()))
+    except GraderError as e:  # no host compiler: each host test reports it
+        printer.stream.write(f"the grader cannot build its host tests: {e}\n")
     results = []
     for index, test in enumerate(tests, 1):
         printer.starting(index, len(tests), test)

@@ -12,7 +12,7 @@ from pathlib import Path
 LABS = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(LABS))
 
-from gradelib import build, failures, registry, results, runner  # noqa: E402
+from gradelib import build, failures, hostprog, lab as lab_module, registry, results, runner  # noqa: E402
 
 GRADER = textwrap.dedent('''\
     import sys, time
@@ -175,6 +175,56 @@ class Pieces(unittest.TestCase):
             text = runner.grader_bug(e)
         self.assertIn("ValueError", text)
         self.assertNotIn("Traceback", text)
+
+
+class HostPrograms(unittest.TestCase):
+    """gradelib.hostprog: a host test program that does not compile, crashes or hangs is a
+    failed test with a message, never a traceback or a hung grader."""
+
+    PROGRAM = textwrap.dedent('''\
+        #include <cstdio>
+        #include <cstring>
+        int main(int argc, char** argv) {
+          if (argc < 2) return 2;
+          if (!std::strcmp(argv[1], "pass")) { std::puts("ok pass"); return 0; }
+          if (!std::strcmp(argv[1], "fail")) { std::puts("  check failed: 1 != 2"); return 1; }
+          if (!std::strcmp(argv[1], "crash")) { volatile int* p = nullptr; return *p; }
+          for (;;) {}
+        }
+    ''')
+
+    def setUp(self):
+        self.tmp = tempfile.TemporaryDirectory(prefix="el2lab-hostprog-test-")
+        root = Path(self.tmp.name)
+        self.lab = lab_module.Lab(str(make_lab(root) / "grade.py"))
+        self.lab.build_dir = root / "build"
+        self.source = root / "prog.cc"
+        hostprog._compiled.clear()
+
+    def tearDown(self):
+        self.tmp.cleanup()
+
+    def test_cases_pass_fail_crash_hang(self):
+        self.source.write_text(self.PROGRAM)
+        binary = hostprog.build(self.lab, [self.source], {}, 60, name="prog")
+        self.assertEqual(hostprog.run_case(binary, "pass", 10), (True, "ok pass\n"))
+        ok, text = hostprog.run_case(binary, "fail", 10)
+        self.assertFalse(ok)
+        self.assertIn("check failed: 1 != 2", text)
+        ok, text = hostprog.run_case(binary, "crash", 10)
+        self.assertFalse(ok)
+        self.assertIn("crashed (SIGSEGV)", text)
+        ok, text = hostprog.run_case(binary, "hang", 1)
+        self.assertFalse(ok)
+        self.assertIn("did not finish in 1 s", text)
+
+    def test_compile_error_names_the_line(self):
+        self.source.write_text("int main() { return undeclared_name; }\n")
+        with self.assertRaises(failures.Fail) as caught:
+            hostprog.build(self.lab, [self.source], {}, 60, name="broken")
+        self.assertIn("did not compile", caught.exception.message)
+        self.assertIn("prog.cc:1: error:", caught.exception.message)
+        self.assertIn("undeclared_name", caught.exception.message)
 
 
 if __name__ == "__main__":
