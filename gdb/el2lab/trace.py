@@ -6,15 +6,14 @@ from dataclasses import dataclass
 
 import gdb
 
-from . import cpu_state, exits
+from . import cpu_state, exits, trace_events
 
 MAGIC = 0x45435254  # "TRCE"
 HEADER = struct.Struct("<IHHII Q")  # magic, version, record_size, capacity, reserved, next_seq
 RECORD = struct.Struct("<QQQQQHHI")  # seq, icount, esr, address, guest_pc, kind, cpu, vcpu
 
 EXIT_KINDS = exits.EXIT_KINDS  # one table (exits.py), checked against the build's
-EVENT_KINDS = {0x100: "GuestEntry", 0x101: "IrqEntry", 0x102: "IrqDispatch",
-               0x103: "IrqInjected", 0x104: "GuestEoi"}
+EVENT_KINDS = trace_events.EVENT_KINDS  # one table (trace_events.py), checked against the build's
 
 
 @dataclass

@@ -53,6 +53,9 @@ def _event_note(r) -> str:
         return f"INTID {r.address} written to list register {r.esr}"
     if r.kind_name == "GuestEoi":
         return f"the guest finished INTID {r.address}"
+    if r.kind_name == "HalCall":
+        from ..trace_events import describe_hal_call  # noqa: PLC0415
+        return describe_hal_call(r.address, r.esr)
     return ""
 
 
