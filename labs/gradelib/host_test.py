@@ -20,13 +20,15 @@ def compiler() -> str:
     raise GraderError("no host C++ compiler (g++) is installed (run tools/setup.sh)")
 
 
-def compile_and_run(t, source: Path, defines: dict[str, str], what: str,
-                    todo: str) -> tuple[int, str]:
-    """Compiles `source` (C++20, the tree's root on the include path) and runs it, within the
-    test's time left. Returns (exit status, output); a compile error raises Fail naming `todo`."""
+def compile_and_run(t, source: Path, defines: dict[str, str], what: str, todo: str,
+                    extra_sources: list[Path] | None = None) -> tuple[int, str]:
+    """Compiles `source` (C++20, the tree's root on the include path; with `extra_sources`, such
+    as a core .cc the test links) and runs it, within the test's time left. Returns (exit
+    status, output); a compile error raises Fail naming `todo`."""
     with tempfile.TemporaryDirectory(prefix="el2lab-host-test-") as tmp:
         program = Path(tmp) / "test"
-        cmd = [compiler(), "-std=c++20", "-O1", "-Wall", f"-I{ROOT}", str(source), "-o", str(program)]
+        cmd = [compiler(), "-std=c++20", "-O1", "-Wall", f"-I{ROOT}", str(source)]
+        cmd += [str(p) for p in extra_sources or []] + ["-o", str(program)]
         cmd += [f"-D{k}={v}" for k, v in defines.items()]
         try:
             built = subprocess.run(cmd, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True,
