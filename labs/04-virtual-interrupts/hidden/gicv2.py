@@ -7,7 +7,7 @@ from gradelib import test
 grade = sys.modules["__main__"]
 
 
-@test(15, "04.5-gicv2-guests", hidden=True, timeout=30)
+@test(15, "04.5-gicv2-guests", hidden=True, timeout=20)
 def gicv2_guests(t):
     """TODO(04.2) + TODO(04.3): the timer and ipi guests pass on GICv2."""
     grade.guest_test(t, "timer", 2)
