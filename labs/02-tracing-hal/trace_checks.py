@@ -49,8 +49,12 @@ def trace(t, lab, gic: int) -> list[Rec]:
                 records.append(Rec(int(m.group(1)), m.group(2), int(m.group(4), 16),
                                    int(m.group(5), 16), int(m.group(7)), m.group(9) or ""))
         if not any(r.kind == "SystemDown" for r in records):
+            panic = [line for line in out.splitlines() if "PANIC" in line or "Remote" in line]
             raise Fail(f"the GDB session on GICv{gic} did not reach the timer guest's power-off "
-                       "with a readable trace ring (its output is in the log)")
+                       f"with a readable trace ring{': ' + panic[0].strip() if panic else ''} "
+                       f"(the session is in the log). A TracingHal that does not forward a call "
+                       f"or returns another value than Inner's breaks the run: look at "
+                       f"{lab.rel(lab.student_file('tracing_hal.h'))}")
         _sessions[gic] = records
     return _sessions[gic]
 
