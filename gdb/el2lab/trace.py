@@ -41,10 +41,17 @@ class Record:
 def read_ring() -> list[Record]:
     """The records still in the ring, oldest first. Raises cpu_state.StateError."""
     cpu_state.require_target()
-    try:
-        address = int(gdb.parse_and_eval("&el2lab_trace").cast(gdb.lookup_type("unsigned long")))
-    except gdb.error:
-        raise cpu_state.StateError("no symbol el2lab_trace: is the hypervisor's ELF loaded?") from None
+    # The ELF symbol, from the global scope: in a frame inside namespace el2lab a bare name may
+    # resolve to a DWARF declaration of the extern "C" variable that has no address.
+    address = None
+    for expression in ("&::el2lab_trace", "&el2lab_trace"):
+        try:
+            address = int(gdb.parse_and_eval(expression).cast(gdb.lookup_type("unsigned long")))
+            break
+        except gdb.error:
+            continue
+    if address is None:
+        raise cpu_state.StateError("no symbol el2lab_trace: is the hypervisor's ELF loaded?")
     inferior = gdb.selected_inferior()
     magic, version, record_size, capacity, _, next_seq = HEADER.unpack(
         bytes(inferior.read_memory(address, HEADER.size)))
