@@ -8,6 +8,7 @@
 #   make gdb        ... which this attaches, in a second terminal
 #   make docs       build the reference site into build/docs/html (Doxygen + PlantUML)
 #   make bench      instructions per exit round trip (el2lab, el2lab-static, bare QEMU) -> build/bench
+#                   (LAB=NN: el2lab, el2lab-static and lab NN's image)
 #   make clean      remove the build tree
 #
 # The labs (labs/README.md):
@@ -115,6 +116,12 @@ clean:
 
 # ---- make bench: exit round trips counted under -icount (tools/bench, docs/benchmarks.md) ----
 .PHONY: bench
+# LAB=NN benches lab NN's image beside el2lab and el2lab-static (SOLUTION=1: its solution).
 bench: configure
 	@$(QUIET_BUILD)
+ifneq ($(LAB),)
+	@$(LABTOOL) build $(LAB)
+	@$(PYTHON) tools/bench/run_bench.py --build-dir $(BUILD) --lab $(LAB) $(if $(filter-out 0,$(SOLUTION)),--solution)
+else
 	@$(PYTHON) tools/bench/run_bench.py --build-dir $(BUILD)
+endif

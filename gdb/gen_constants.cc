@@ -1,9 +1,9 @@
 // Writes the constants the GDB package shares with the hypervisor as a Python module, computed
 // by the hypervisor's own C++ (as the Linux kernel's scripts/gdb generates constants.py from
 // its headers): the exit-kind names, the 16 vector names, the system-register names the log
-// uses, the MMIO bus's device kinds, the GIC's register names. Built and run on the host at build
-// time; the package loads the result (el2lab/constants.py) and a test fails if the package's own
-// tables drift from it.
+// uses, the MMIO bus's device kinds, the GIC's register names, the trace ring's event kinds and
+// HAL-call names. Built and run on the host at build time; the package loads the result
+// (el2lab/constants.py) and a test fails if the package's own tables drift from it.
 #include <cstdint>
 #include <cstdio>
 #include <string_view>
@@ -12,6 +12,7 @@
 #include "core/portable/gic_registers.h"
 #include "core/portable/guest_abi.h"
 #include "core/portable/mmio_bus.h"
+#include "core/portable/trace.h"
 #include "core/portable/vm_exit.h"
 
 namespace {
@@ -77,6 +78,22 @@ int main() {
   for (const auto& r : gic::kRedistributorRegisters) {
     std::printf("    %#llx: ", static_cast<unsigned long long>(r.offset));
     print_string(r.name);
+    std::printf(",\n");
+  }
+  std::printf("}\n\n");
+  std::printf("# Trace ring events that are not exits (core/portable/trace.h).\n");
+  std::printf("EVENT_KINDS = {\n");
+  for (unsigned k = 0x100; k < 0x200; ++k) {
+    const auto name = trace::event_kind_name(static_cast<trace::Kind>(k));
+    if (name.empty()) continue;
+    std::printf("    %#x: ", k);
+    print_string(name);
+    std::printf(",\n");
+  }
+  std::printf("}\n\n# The HAL members a HalCall record names.\nHAL_CALLS = {\n");
+  for (std::uint16_t c = 1; c < trace::kHalCallEnd; ++c) {
+    std::printf("    %u: ", static_cast<unsigned>(c));
+    print_string(trace::hal_call_name(static_cast<trace::HalCall>(c)));
     std::printf(",\n");
   }
   std::printf("}\n");

@@ -56,8 +56,13 @@ def dump_ring(build: Path, gic: str, guest: str, smp: int, out: Path) -> str:
                 ["gdb-multiarch", "-q", "-nx", "--batch", "-ex", "set architecture aarch64",
                  "-ex", f"file {elf}", "-ex", f"target remote {qemu.socket}",
                  "-ex", "break el2lab::firmware::system_off", "-ex", "continue",
-                 "-ex", f"dump binary memory {out} (char*)&el2lab_trace "
-                        "(char*)&el2lab_trace + sizeof(el2lab_trace)"],
+                 # The ring by its ELF symbol (::, the global scope) and its type's size. In
+                 # system_off's frame a bare `el2lab_trace` may resolve to one of the DWARF
+                 # declarations of the extern "C" variable in namespace el2lab, which have no
+                 # address ("Missing ELF symbol el2lab::el2lab_trace"); which one GDB meets
+                 # first depends on the image's layout.
+                 "-ex", f"dump binary memory {out} (char*)&::el2lab_trace "
+                        "(char*)&::el2lab_trace + sizeof(el2lab::TraceRing)"],
                 capture_output=True, text=True, timeout=90)
             return gdb.stdout + gdb.stderr
 

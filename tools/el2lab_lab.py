@@ -1,6 +1,7 @@
 #!/usr/bin/env python3
 """The labs' front end behind `make lab|grade|debug|gdb LAB=NN`, `make handout`, `make autograder`.
 
+  lab.py build NN      build lab NN's hypervisor only (make bench LAB=NN)
   lab.py run NN        build lab NN's hypervisor and boot it with the lab's guests
   lab.py debug NN      the same, QEMU waiting for GDB (make debug LAB=NN)
   lab.py gdb NN        gdb-multiarch with the lab's image, the el2lab scripts and the lab's script
@@ -77,6 +78,12 @@ def run_args(args, lab: Path) -> list[str]:
     return [sys.executable, str(ROOT / "tools" / "el2lab_run.py"), "--build-dir", str(args.build_dir),
             "--hypervisor-image", str(image(args.build_dir, lab, args.solution, ".bin")),
             "--gic", args.gic, "--smp", args.smp]
+
+
+def cmd_build(args) -> int:
+    """Only the image (make bench LAB=NN benches it next)."""
+    build_image(args.build_dir, lab_dir(args.lab), args.solution)
+    return 0
 
 
 def cmd_run(args) -> int:
@@ -211,6 +218,8 @@ def main(argv: list[str]) -> int:
         s.add_argument("lab")
         s.add_argument("--gic", default="3", choices=["2", "3"])
         s.add_argument("--smp", default="2")
+    s = sub.add_parser("build")
+    s.add_argument("lab")
     s = sub.add_parser("grade")
     s.add_argument("lab", nargs="?", default="")
     s = sub.add_parser("handout")
@@ -220,7 +229,7 @@ def main(argv: list[str]) -> int:
     s.add_argument("lab", nargs="?", default="")
     args = p.parse_args(argv)
     args.build_dir = args.build_dir.resolve()
-    handler = {"run": cmd_run, "debug": cmd_debug, "gdb": cmd_gdb, "grade": cmd_grade,
+    handler = {"build": cmd_build, "run": cmd_run, "debug": cmd_debug, "gdb": cmd_gdb, "grade": cmd_grade,
                "handout": cmd_handout, "autograder": cmd_autograder}[args.command]
     try:
         return handler(args)

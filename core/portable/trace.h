@@ -23,6 +23,7 @@
 #include <atomic>
 #include <cstddef>
 #include <cstdint>
+#include <string_view>
 
 namespace el2lab::trace {
 
@@ -43,7 +44,74 @@ enum class Kind : std::uint16_t {
                          ///< indirect IRQ_HANDLER call.
   kIrqInjected = 0x103,  ///< Written to a list register; address = INTID, esr = list register n.
   kGuestEoi = 0x104,     ///< The guest finished it (its list register emptied); address = INTID.
+  kHalCall = 0x105,      ///< A HAL member was called (a tracing HAL records it, see HalCall):
+                         ///< esr bits [15:0] = the HalCall, bits [63:32] = its second value;
+                         ///< address = its main value (argument or result).
 };
+
+/// The name of a trace event kind that is not an exit ("GuestEntry" ...); empty if unknown.
+constexpr std::string_view event_kind_name(Kind kind) {
+  switch (kind) {
+    case Kind::kGuestEntry: return "GuestEntry";
+    case Kind::kIrqEntry: return "IrqEntry";
+    case Kind::kIrqDispatch: return "IrqDispatch";
+    case Kind::kIrqInjected: return "IrqInjected";
+    case Kind::kGuestEoi: return "GuestEoi";
+    case Kind::kHalCall: return "HalCall";
+    case Kind::kExitBase: break;
+  }
+  return {};
+}
+
+/// Which HAL member a kHalCall record names, and what its two values hold. A record is
+/// written once per call, after the call returns, so a result can be recorded.
+enum class HalCall : std::uint16_t {
+  kInitCpuInterface = 1,     ///< value = logical CPU, second = MPIDR bits [31:0].
+  kIrqFetch = 2,             ///< value = the INTID it returned (1023: nothing pending).
+  kIrqHandler = 3,           ///< value = 0 (the INTID it queued follows in an IrqDispatch record).
+  kIrqPriorityDrop = 4,      ///< value = INTID.
+  kIrqDeactivate = 5,        ///< value = INTID.
+  kSendKick = 6,             ///< value = the physical CPU kicked.
+  kWaitForKick = 7,          ///< value = 0.
+  kListRegisterCount = 8,    ///< value = the count returned.
+  kReadListRegister = 9,     ///< value = n, second = vINTID [23:0] | state << 24 read.
+  kWriteListRegister = 10,   ///< value = n, second = vINTID [23:0] | state << 24 written.
+  kEmptyListRegisters = 11,  ///< value = the mask returned.
+  kAllocFrame = 12,          ///< value = the frame's physical address (0: none left).
+  kDeallocFrame = 13,        ///< value = the frame's physical address.
+  kVirtToPhys = 14,          ///< value = the physical address returned.
+  kPhysToVirt = 15,          ///< value = the physical address passed.
+};
+
+/// Number past the last HalCall value (for tables indexed by it).
+inline constexpr std::uint16_t kHalCallEnd = 16;
+
+/// The HAL member's name ("irq_fetch" ...); empty if \p call is not a HalCall.
+constexpr std::string_view hal_call_name(HalCall call) {
+  switch (call) {
+    case HalCall::kInitCpuInterface: return "init_cpu_interface";
+    case HalCall::kIrqFetch: return "irq_fetch";
+    case HalCall::kIrqHandler: return "irq_handler";
+    case HalCall::kIrqPriorityDrop: return "irq_priority_drop";
+    case HalCall::kIrqDeactivate: return "irq_deactivate";
+    case HalCall::kSendKick: return "send_kick";
+    case HalCall::kWaitForKick: return "wait_for_kick";
+    case HalCall::kListRegisterCount: return "list_register_count";
+    case HalCall::kReadListRegister: return "read_list_register";
+    case HalCall::kWriteListRegister: return "write_list_register";
+    case HalCall::kEmptyListRegisters: return "empty_list_registers";
+    case HalCall::kAllocFrame: return "alloc_frame";
+    case HalCall::kDeallocFrame: return "dealloc_frame";
+    case HalCall::kVirtToPhys: return "virt_to_phys";
+    case HalCall::kPhysToVirt: return "phys_to_virt";
+  }
+  return {};
+}
+
+/// The esr field of a kHalCall record: the call in bits [15:0], \p second in bits [63:32].
+constexpr std::uint64_t hal_call_detail(HalCall call, std::uint32_t second) {
+  return static_cast<std::uint64_t>(call) | (std::uint64_t{second} << 32);
+}
 
 /// One event (64 bytes: a power of two, so a slot's address is one shift away).
 struct alignas(64) TraceRecord {

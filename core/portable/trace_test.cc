@@ -3,6 +3,9 @@
 #include <gtest/gtest.h>
 
 #include <cstddef>
+#include <set>
+#include <string>
+#include <string_view>
 
 namespace el2lab::trace {
 namespace {
@@ -34,6 +37,28 @@ TEST(Trace, WrapsAroundKeepingTheNewestRecords) {
     EXPECT_EQ(r.seq, seq);
     EXPECT_EQ(r.address, seq - 1);
   }
+}
+
+TEST(Trace, HalCallRecordsNameEveryMemberOnce) {
+  // Every value below kHalCallEnd but 0 is a member with its own name; the GDB tables are
+  // generated from these names, so a gap or a duplicate would mislabel records there.
+  std::set<std::string_view> names;
+  for (std::uint16_t v = 1; v < kHalCallEnd; ++v) {
+    const auto name = hal_call_name(static_cast<HalCall>(v));
+    EXPECT_FALSE(name.empty()) << v;
+    EXPECT_TRUE(names.insert(name).second) << name;
+  }
+  EXPECT_TRUE(hal_call_name(static_cast<HalCall>(0)).empty());
+  EXPECT_TRUE(hal_call_name(static_cast<HalCall>(kHalCallEnd)).empty());
+  EXPECT_EQ(hal_call_name(HalCall::kIrqFetch), "irq_fetch");
+  EXPECT_EQ(event_kind_name(Kind::kHalCall), "HalCall");
+}
+
+TEST(Trace, HalCallDetailPacksTheCallLowAndTheSecondValueHigh) {
+  const std::uint64_t detail = hal_call_detail(HalCall::kWriteListRegister, 0x0100'001b);
+  EXPECT_EQ(detail & 0xffff, 10u);
+  EXPECT_EQ(detail >> 32, 0x0100'001bu);
+  EXPECT_EQ((detail >> 16) & 0xffff, 0u);
 }
 
 }  // namespace

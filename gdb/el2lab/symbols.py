@@ -79,7 +79,9 @@ def generic_name(symbol: str) -> tuple[str, str | None]:
 
 
 def hal_short(hal: str | None) -> str:
-    return hal.split("::")[-1] if hal else "?"
+    """The HAL's type without namespaces, inside template arguments too (a decorator HAL:
+    'TracingHal<QemuVirtHal, TraceRingSink>')."""
+    return re.sub(r"(?:\w+::)+", "", hal).strip() if hal else "?"
 
 
 # ---- resolution, cached per loaded program ------------------------------------------------------

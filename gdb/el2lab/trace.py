@@ -6,7 +6,7 @@ from dataclasses import dataclass
 
 import gdb
 
-from . import cpu_state, exits
+from . import cpu_state, exits, trace_events
 
 MAGIC = 0x45435254  # "TRCE"
 HEADER = struct.Struct("<IHHII Q")  # magic, version, record_size, capacity, reserved, next_seq
@@ -14,8 +14,7 @@ RECORDS_OFFSET = 64  # the records follow the header, 64-byte aligned (layout ve
 RECORD = struct.Struct("<QQQQQHHI16x")  # seq, icount, esr, address, guest_pc, kind, cpu, vcpu, reserved
 
 EXIT_KINDS = exits.EXIT_KINDS  # one table (exits.py), checked against the build's
-EVENT_KINDS = {0x100: "GuestEntry", 0x101: "IrqEntry", 0x102: "IrqDispatch",
-               0x103: "IrqInjected", 0x104: "GuestEoi"}
+EVENT_KINDS = trace_events.EVENT_KINDS  # one table (trace_events.py), checked against the build's
 
 
 @dataclass
@@ -43,10 +42,17 @@ class Record:
 def read_ring() -> list[Record]:
     """The records still in the ring, oldest first. Raises cpu_state.StateError."""
     cpu_state.require_target()
-    try:
-        address = int(gdb.parse_and_eval("&el2lab_trace").cast(gdb.lookup_type("unsigned long")))
-    except gdb.error:
-        raise cpu_state.StateError("no symbol el2lab_trace: is the hypervisor's ELF loaded?") from None
+    # The ELF symbol, from the global scope: in a frame inside namespace el2lab a bare name may
+    # resolve to a DWARF declaration of the extern "C" variable that has no address.
+    address = None
+    for expression in ("&::el2lab_trace", "&el2lab_trace"):
+        try:
+            address = int(gdb.parse_and_eval(expression).cast(gdb.lookup_type("unsigned long")))
+            break
+        except gdb.error:
+            continue
+    if address is None:
+        raise cpu_state.StateError("no symbol el2lab_trace: is the hypervisor's ELF loaded?")
     inferior = gdb.selected_inferior()
     magic, version, record_size, capacity, _, next_seq = HEADER.unpack(
         bytes(inferior.read_memory(address, HEADER.size)))

@@ -27,7 +27,7 @@ def check(ok: bool, what: str) -> None:
 
 def main() -> int:
     generated = runpy.run_path(sys.argv[1])
-    from el2lab import device_map, esr, exits  # noqa: E402  (after the gdb stand-in)
+    from el2lab import device_map, esr, exits, trace_events  # noqa: E402  (after the gdb stand-in)
     check(len(generated["EXIT_KINDS"]) == 14, "the build names 14 exit kinds")
     check(exits.EXIT_KINDS == generated["EXIT_KINDS"], "exits.EXIT_KINDS == the build's")
     check(esr.VECTOR_NAMES == generated["VECTOR_NAMES"], "esr.VECTOR_NAMES == the build's")
@@ -43,7 +43,17 @@ def main() -> int:
     check(generated["GICD_REGS"].get(0xf00) == "GICD_SGIR", "the build names GICD+0xf00 GICD_SGIR")
     check(generated["GICR_REGS"].get(0x10100) == "GICR_ISENABLER0",
           "the build names GICR+0x10100 GICR_ISENABLER0 (SGI frame + 0x100)")
-    print(f"{11 - len(failures)} passed, {len(failures)} failed")
+    check(trace_events.EVENT_KINDS == generated["EVENT_KINDS"],
+          "trace_events.EVENT_KINDS == the build's")
+    check(trace_events.HAL_CALLS == generated["HAL_CALLS"], "trace_events.HAL_CALLS == the build's")
+    check(generated["EVENT_KINDS"].get(0x105) == "HalCall" and
+          generated["HAL_CALLS"].get(2) == "irq_fetch",
+          "the build names trace kind 0x105 HalCall and HAL call 2 irq_fetch")
+    check(trace_events.describe_hal_call(27, 2) == "H::irq_fetch() -> 27" and
+          trace_events.describe_hal_call(0, 10 | ((1 << 24 | 27) << 32)) ==
+          "H::write_list_register(0, vINTID 27 pending)",
+          "a HalCall record reads as the call it was")
+    print(f"{15 - len(failures)} passed, {len(failures)} failed")
     return 1 if failures else 0
 
 

@@ -2,7 +2,8 @@
 
   current-EL IRQ   el2lab_current_el_irq: in el2lab an indirect `blr` through IRQ_HANDLER, in
                    el2lab-static a direct `bl` to H::irq_handler
-  lower-EL IRQ     the direct `bl` to H::irq_fetch, wherever the run loop makes it
+  lower-EL IRQ     the direct `bl` to H::irq_fetch, wherever the run loop makes it (with a HAL
+                   that dispatches at run time, lab 03's, the `blr` in its place)
 """
 
 from __future__ import annotations
@@ -17,6 +18,7 @@ OBJDUMP = "aarch64-linux-gnu-objdump"
 CURRENT_EL_IRQ = "el2lab_current_el_irq"
 INSN = re.compile(r"^\s*([0-9a-f]+):\s+(\S+)\s*(.*)$")  # objdump --no-show-raw-insn
 FUNCTION = re.compile(r"^([0-9a-f]+) <(.+)>:$")
+RUN_LOOP = re.compile(r"^el2lab::Aarch64VCpu<.+>::run\(\)$")
 
 
 @dataclass
@@ -79,10 +81,20 @@ def current_el_call(elf: Path, around: int = 4) -> CallSite | None:
 
 
 def irq_fetch_calls(elf: Path, around: int = 4) -> list[CallSite]:
-    """Every direct `bl` to a function named ...::irq_fetch(), in whichever function makes it."""
-    sites = []
+    """Every direct `bl` to a function named ...::irq_fetch(), in whichever function makes it.
+    A HAL that dispatches at run time (lab 03) has none: then the indirect call the vCPU's run()
+    makes after the guest returns (the first call after el2lab_enter_guest) instead."""
+    sites, indirect = [], []
     for name, body in _functions(_objdump(elf, [])):
+        entered = False
         for i, (_, _, text) in enumerate(body):
             if text.startswith("bl ") and "::irq_fetch()" in text:
                 sites.append(_site(name, body, i, around))
-    return sites
+            if RUN_LOOP.match(name) and not indirect:
+                if text.startswith("bl ") and "<el2lab_enter_guest>" in text:
+                    entered = True
+                elif entered and text.startswith(("bl ", "blr ")):
+                    entered = False
+                    if text.startswith("blr "):
+                        indirect.append(_site(name, body, i, around))
+    return sites or indirect

@@ -44,16 +44,20 @@ class TracedRun:
         return el2lab_run.guest_verdict(self.lines)
 
 
-def command(build_dir: Path, system: str, guest: Path, smp: int, log: Path) -> list[str]:
-    """QEMU's command line for \\p system ("el2lab", "el2lab-static" or "none")."""
+def command(build_dir: Path, system: str, guest: Path, smp: int, log: Path, append: str = "",
+            image: Path | None = None) -> list[str]:
+    """QEMU's command line for \\p system ("el2lab", "el2lab-static", "none" or a lab's image,
+    whose .bin is \\p image), with hypervisor bootargs \\p append."""
     args = argparse.Namespace(build_dir=build_dir, hypervisor=system, gic="3", smp=smp,
-                              append="", icount=True, icount_sleep="off", gdb_socket=None)
+                              append=append, icount=True, icount_sleep="off", gdb_socket=None,
+                              hypervisor_image=image)
     return el2lab_run.qemu_command(args, guest) + TRACE_OPTIONS + ["-D", str(log)]
 
 
 @contextmanager
-def traced_boot(build_dir: Path, system: str, guest: Path, smp: int,
-                timeout: float) -> Iterator[tuple[BinaryIO, TracedRun]]:
+def traced_boot(build_dir: Path, system: str, guest: Path, smp: int, timeout: float,
+                append: str = "", image: Path | None = None
+                ) -> Iterator[tuple[BinaryIO, TracedRun]]:
     """Boots \\p guest under \\p system and yields (the log as a binary stream, the run).
 
     The run's outcome and console lines are filled in once the stream has been read to its
@@ -63,7 +67,7 @@ def traced_boot(build_dir: Path, system: str, guest: Path, smp: int,
     with tempfile.TemporaryDirectory(prefix="el2lab-bench-") as tmp:
         fifo = Path(tmp) / "exec.log"
         os.mkfifo(fifo)
-        cmd = command(build_dir, system, guest, smp, fifo)
+        cmd = command(build_dir, system, guest, smp, fifo, append, image)
         style = el2lab_run.Style(io.StringIO())  # nothing is echoed: no colours
 
         def run() -> None:

@@ -7,13 +7,29 @@ kind's measured round trips.
 from __future__ import annotations
 
 import csv
+import re
 from dataclasses import dataclass
 from pathlib import Path
 
 from kinds import KINDS
 
 SYSTEMS = ("el2lab", "el2lab-static", "none")
-SYSTEM_TITLES = {"el2lab": "el2lab", "el2lab-static": "el2lab-static", "none": "bare QEMU"}
+# A lab's image (make bench LAB=NN): lab-NN, or lab-NN-solution for the reference solution.
+LAB_SYSTEM = re.compile(r"^lab-(\d\d)(-solution)?$")
+
+
+class _Titles(dict):
+    """A system's title in tables: a lab image is called by its target's name."""
+
+    def __missing__(self, system: str) -> str:
+        return system
+
+
+SYSTEM_TITLES = _Titles({"el2lab": "el2lab", "el2lab-static": "el2lab-static", "none": "bare QEMU"})
+
+
+def valid_system(system: str) -> bool:
+    return system in SYSTEMS or LAB_SYSTEM.match(system) is not None
 CSV_FIELDS = ["system", "kind", "title", "round_trips", "median", "min", "max", "goal"]
 
 

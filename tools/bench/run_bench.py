@@ -64,19 +64,43 @@ def parse_args(argv: list[str]) -> argparse.Namespace:
     p.add_argument("--out-dir", type=Path, help="where the results go (default BUILD/bench)")
     p.add_argument("--quick", action="store_true",
                    help="the bench_quick guest: a few round trips of each kind (for tests)")
-    p.add_argument("--systems", default=",".join(results.SYSTEMS),
-                   help="comma-separated: el2lab, el2lab-static, none (bare QEMU); default all")
+    p.add_argument("--systems", default=None,
+                   help="comma-separated: el2lab, el2lab-static, none (bare QEMU), lab-NN (a "
+                        "lab's image, lab-NN-solution its reference solution); default: the "
+                        "first three, or with --lab el2lab, el2lab-static and the lab's image")
+    p.add_argument("--lab", metavar="NN", help="bench lab NN's image too (make bench LAB=NN)")
+    p.add_argument("--solution", action="store_true",
+                   help="with --lab: the lab's reference solution (SOLUTION=1)")
+    p.add_argument("--append", default="",
+                   help="hypervisor bootargs for every run, e.g. el2lab.log_exits=0 (the quick "
+                        "guest's few warm-up exits are otherwise still logged)")
     p.add_argument("--timeout", type=float, default=600.0, help="seconds per traced boot")
     args = p.parse_args(argv)
-    args.systems = [s for s in args.systems.split(",") if s]
-    bad = [s for s in args.systems if s not in results.SYSTEMS]
+    if args.lab is not None and not re_lab_number(args.lab):
+        p.error(f"--lab {args.lab!r}: name the lab by its number, e.g. --lab 03")
+    lab_system = (f"lab-{args.lab.zfill(2)}{'-solution' if args.solution else ''}"
+                  if args.lab is not None else None)
+    default = list(results.SYSTEMS) if lab_system is None else ["el2lab", "el2lab-static", lab_system]
+    args.systems = [s for s in args.systems.split(",") if s] if args.systems else default
+    bad = [s for s in args.systems if not results.valid_system(s)]
     if bad or not args.systems:
-        p.error(f"unknown system {', '.join(bad) or '(none)'}; choose from {', '.join(results.SYSTEMS)}")
+        p.error(f"unknown system {', '.join(bad) or '(none)'}; choose from "
+                f"{', '.join(results.SYSTEMS)} or lab-NN")
     args.out_dir = args.out_dir or args.build_dir / "bench"
     return args
 
 
+def re_lab_number(text: str) -> bool:
+    return re.fullmatch(r"\d\d?", text) is not None
+
+
 def hypervisor_elf(build_dir: Path, system: str) -> Path:
+    lab = results.LAB_SYSTEM.match(system)
+    if lab:
+        folders = sorted((ROOT / "labs").glob(f"{lab.group(1)}-*/lab.json"))
+        if not folders:
+            raise BenchError(f"{system}: there is no lab {lab.group(1)} in labs/")
+        return build_dir / "aarch64" / "labs" / folders[0].parent.name / f"{system}.elf"
     return build_dir / "aarch64" / "core" / "el2" / f"{system}.elf"
 
 
@@ -88,7 +112,9 @@ def check_inputs(args: argparse.Namespace, guest: Path) -> None:
                        hypervisor_elf(args.build_dir, system).with_suffix(".bin")]
     missing = [str(p) for p in needed if not p.is_file()]
     if missing:
-        raise BenchError(f"missing {', '.join(missing)}: build first (make)")
+        labs = [s for s in args.systems if results.LAB_SYSTEM.match(s)]
+        how = f"make bench LAB=NN builds {labs[0]}" if labs else "make"
+        raise BenchError(f"missing {', '.join(missing)}: build first ({how})")
 
 
 def check_run(m: workers.Measured) -> tuple[int, int]:
@@ -128,8 +154,10 @@ def measure(args: argparse.Namespace, guest: Path, layout: roundtrips.GuestLayou
                       f"instructions traced, {trips} round trips measured, run {m.outcome} "
                       f"({time.monotonic() - started:.0f} s)")
 
+    images = {s: hypervisor_elf(args.build_dir, s).with_suffix(".bin")
+              for s in args.systems if results.LAB_SYSTEM.match(s)}
     runs = workers.measure_all(args.build_dir, args.systems, guest, layout, args.timeout, show,
-                               done)
+                               done, args.append, images)
     announced = {s: check_run(m) for s, m in runs.items()}
     if len(set(announced.values())) != 1:
         raise BenchError(f"the runs made different numbers of round trips: {announced}")

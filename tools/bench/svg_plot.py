@@ -13,6 +13,7 @@ from kinds import KINDS
 from results import SYSTEM_TITLES, Row, lookup, median_text
 
 COLOURS = {"el2lab": "#3465a4", "el2lab-static": "#f57900", "none": "#888a85"}
+LAB_COLOUR = "#4e9a06"  # a lab's image (make bench LAB=NN)
 LEFT, RIGHT, TOP = 270, 90, 50
 BAR, GAP, GROUP_GAP = 14, 3, 16
 WIDTH = 960
@@ -31,7 +32,7 @@ def render(rows: list[Row], systems: list[str], title: str) -> str:
     # Legend.
     x = LEFT
     for s in systems:
-        out.append(f'<rect x="{x}" y="32" width="12" height="10" fill="{COLOURS[s]}"/>')
+        out.append(f'<rect x="{x}" y="32" width="12" height="10" fill="{COLOURS.get(s, LAB_COLOUR)}"/>')
         out.append(f'<text x="{x + 16}" y="41">{escape(SYSTEM_TITLES[s])}</text>')
         x += 130
     out.append(f'<line x1="{x}" y1="37" x2="{x + 14}" y2="37" stroke="#cc0000" '
@@ -48,7 +49,7 @@ def render(rows: list[Row], systems: list[str], title: str) -> str:
                 continue
             w = max(r.median * scale, 1)
             out.append(f'<rect x="{LEFT}" y="{by}" width="{w:.1f}" height="{BAR}" '
-                       f'fill="{COLOURS[s]}"><title>{escape(SYSTEM_TITLES[s])}: median '
+                       f'fill="{COLOURS.get(s, LAB_COLOUR)}"><title>{escape(SYSTEM_TITLES[s])}: median '
                        f'{median_text(r.median)}, min {r.min}, max {r.max}</title></rect>')
             if r.min != r.max:
                 out.append(f'<line x1="{LEFT + r.min * scale:.1f}" y1="{by + BAR / 2}" '

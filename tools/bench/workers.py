@@ -34,12 +34,13 @@ class Measured:
 
 
 def _work(build_dir: Path, system: str, guest: Path, layout: roundtrips.GuestLayout,
-          timeout: float, progress) -> Measured:
+          timeout: float, progress, append: str = "", image: Path | None = None) -> Measured:
     def report(seen: int, trips: int) -> None:
         progress.put((system, seen, trips))
 
     try:
-        with qemu_trace.traced_boot(build_dir, system, guest, 2, timeout) as (stream, run):
+        with qemu_trace.traced_boot(build_dir, system, guest, 2, timeout, append,
+                                    image) as (stream, run):
             try:
                 found, seen = roundtrips.count_round_trips(exec_trace.executed(stream), layout,
                                                            report)
@@ -60,9 +61,12 @@ def _ignore_interrupts() -> None:
 def measure_all(build_dir: Path, systems: list[str], guest: Path,
                 layout: roundtrips.GuestLayout, timeout: float,
                 on_progress: Callable[[dict[str, tuple[int, int]]], None],
-                on_done: Callable[[Measured], None]) -> dict[str, Measured]:
+                on_done: Callable[[Measured], None], append: str = "",
+                images: dict[str, Path] | None = None) -> dict[str, Measured]:
     """Runs every system; calls \\p on_progress({system: (instructions, round trips)}) as the
-    workers go and \\p on_done(result) as each ends. Returns the results by system."""
+    workers go and \\p on_done(result) as each ends. Returns the results by system. \\p append:
+    hypervisor bootargs; \\p images: the image of each system that is not a reference build
+    (a lab's)."""
     workers = max(1, min(len(systems), os.cpu_count() or 1, 2))
     context = multiprocessing.get_context("fork")
     manager = context.Manager()
@@ -70,7 +74,8 @@ def measure_all(build_dir: Path, systems: list[str], guest: Path,
     state: dict[str, tuple[int, int]] = {}
     done: dict[str, Measured] = {}
     with context.Pool(workers, initializer=_ignore_interrupts) as pool:
-        pending = {s: pool.apply_async(_work, (build_dir, s, guest, layout, timeout, progress))
+        pending = {s: pool.apply_async(_work, (build_dir, s, guest, layout, timeout, progress,
+                                               append, (images or {}).get(s)))
                    for s in systems}
         while len(done) < len(systems):
             try:

@@ -11,8 +11,9 @@ class HvExits(gdb.Command):
     """Show the exit history recorded in the hypervisor's trace ring.
 
 Nothing stops at each exit: the hypervisor appends a record per exit (and per IRQ stage) to
-`el2lab_trace`, and this reads it from memory. First a histogram by kind, then the last N
-records (default 10) with the syndrome decoded.
+`el2lab_trace`, and this reads it from memory. A tracing HAL (lab 02) adds a HalCall record
+per HAL call, shown as the call it was: H::irq_fetch() -> 27. First a histogram by kind, then
+the last N records (default 10) with the syndrome decoded.
 
 Usage: hv exits [N]"""
 
@@ -58,6 +59,9 @@ def _event_note(r) -> str:
         return f"INTID {r.address} written to list register {r.esr}"
     if r.kind_name == "GuestEoi":
         return f"the guest finished INTID {r.address}"
+    if r.kind_name == "HalCall":
+        from ..trace_events import describe_hal_call  # noqa: PLC0415
+        return describe_hal_call(r.address, r.esr)
     return ""
 
 
