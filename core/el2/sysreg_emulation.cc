@@ -29,12 +29,6 @@ std::uint64_t read_id() {
   return sysreg::id_register<CRm, Op2>::read();
 }
 
-// The EL1 memory-management registers HCR_EL2.TVM traps, written through unchanged.
-template <typename... Registers>
-bool write_one_of(std::uint32_t k, std::uint64_t value) {
-  return ((k == Registers::kKey ? (Registers::write(value), true) : false) || ...);
-}
-
 }  // namespace
 
 std::optional<std::uint64_t> emulate_sysreg_read(std::uint32_t k) {
@@ -78,10 +72,19 @@ std::optional<std::uint64_t> emulate_sysreg_read(std::uint32_t k) {
 bool emulate_sysreg_write(std::uint32_t k, std::uint64_t value) {
   // HCR_EL2.TVM traps writes to the EL1 memory-management registers; el2lab lets each one
   // through unchanged (the trap exists so students can watch the guest turn its MMU on).
-  using namespace sysreg;
-  if (!write_one_of<sctlr_el1, ttbr0_el1, ttbr1_el1, tcr_el1, afsr0_el1, afsr1_el1, esr_el1,
-                    far_el1, mair_el1, amair_el1, contextidr_el1>(k, value)) {
-    return false;
+  switch (k) {
+    case sysreg::sctlr_el1::kKey: sysreg::sctlr_el1::write(value); break;
+    case sysreg::ttbr0_el1::kKey: sysreg::ttbr0_el1::write(value); break;
+    case sysreg::ttbr1_el1::kKey: sysreg::ttbr1_el1::write(value); break;
+    case sysreg::tcr_el1::kKey: sysreg::tcr_el1::write(value); break;
+    case sysreg::afsr0_el1::kKey: sysreg::afsr0_el1::write(value); break;
+    case sysreg::afsr1_el1::kKey: sysreg::afsr1_el1::write(value); break;
+    case sysreg::esr_el1::kKey: sysreg::esr_el1::write(value); break;
+    case sysreg::far_el1::kKey: sysreg::far_el1::write(value); break;
+    case sysreg::mair_el1::kKey: sysreg::mair_el1::write(value); break;
+    case sysreg::amair_el1::kKey: sysreg::amair_el1::write(value); break;
+    case sysreg::contextidr_el1::kKey: sysreg::contextidr_el1::write(value); break;
+    default: return false;
   }
   asm volatile("isb");
   return true;
