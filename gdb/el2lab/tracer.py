@@ -18,7 +18,7 @@ from dataclasses import dataclass, field
 
 import gdb
 
-from . import annotate, cpu_state, esr, style, symbols
+from . import annotate, cpu_state, esr, style, symbols, trace
 
 
 def _ec() -> int:
@@ -251,6 +251,38 @@ def _draw(name: str, kind: str, count: int, what: str, tracer: "Tracer") -> None
         print(f"hv trace: diagram {svg} (source {source})")
 
 
+def _injection_after(cpu: int | None) -> None:
+    """The rest of an IRQ's road, as the trace ring has it at the ERET: the list-register write
+    the run loop made for it before re-entering the guest (and the guest's EOI of the previous
+    one, which the same exit found). Breakpoints cannot show these without stopping in the
+    vGIC code; the ring recorded them."""
+    try:
+        records = trace.read_ring()
+    except cpu_state.StateError:
+        return
+    mine = [r for r in records if cpu is None or r.cpu == cpu]
+    last_irq = max((i for i, r in enumerate(mine)
+                    if r.kind_name in ("ExternalInterrupt", "IrqDispatch")), default=None)
+    if last_irq is None:
+        return
+    said = False
+    for r in mine[last_irq + 1:]:
+        if r.kind_name == "GuestEoi":
+            text = (f"the guest had finished INTID {r.address} in list register {r.esr} "
+                    f"(GuestEoi #{r.seq}: its EOI, found when this exit reaped the list registers)")
+        elif r.kind_name == "IrqInjected":
+            text = (f"INTID {r.address} written to list register {r.esr} before the ERET "
+                    f"(IrqInjected #{r.seq}); the guest's EOI of it will show as a GuestEoi "
+                    f"record at a later exit (hv exits)")
+        else:
+            continue
+        if not said:
+            print("  and from the trace ring (no breakpoint in the vGIC code):")
+            said = True
+        label = "[eoi]     " if r.kind_name == "GuestEoi" else "[inject]  "
+        print(annotate.wrap(f"    {label} {text}", "               "))
+
+
 def run(kind: str, count: int, origin: str | None = None, diagram: str | None = None) -> None:
     """The body of `hv trace KIND N [--ORIGIN]` (arguments already checked). Raises StateError."""
     cpu_state.require_target()
@@ -302,6 +334,8 @@ def run(kind: str, count: int, origin: str | None = None, diagram: str | None = 
     if diagram:
         _draw(diagram, kind, count, what, tracer)
     if tracer.finished():
+        if kind == "irq":
+            _injection_after(cpu)
         print(annotate.wrap(f"hv trace: {_many(count, what)} narrated ({_many(tracer.others, 'other exception')} "
                             "in between); the CPU is stopped at the ERET", "  "))
         return
