@@ -168,38 +168,44 @@ class Vm {
   // Acts on one exit of vCPU `id`, taking the VM's lock for what needs it, and logs what it
   // did.
   [[gnu::noinline]] void handle(const VmExit& exit, std::uint32_t id) {
-    ExitOutcome outcome;
+    // Each case hands its outcome straight to report(): no outcome variable shared between
+    // the cases, so the compiler keeps it in registers.
     switch (static_cast<abi::ExitKind>(exit.index())) {
       case abi::ExitKind::kHypercall:
-        outcome = hypercall(*std::get_if<Hypercall>(&exit), id);
-        break;
+        return report(exit, id, hypercall(*std::get_if<Hypercall>(&exit), id));
       case abi::ExitKind::kMmioRead: {
-        const SpinLockGuard guard(lock_);
-        outcome = mmio_read(*std::get_if<MmioRead>(&exit), id);
-        break;
+        ExitOutcome outcome;
+        {
+          const SpinLockGuard guard(lock_);
+          outcome = mmio_read(*std::get_if<MmioRead>(&exit), id);
+        }
+        return report(exit, id, outcome);
       }
       case abi::ExitKind::kMmioWrite: {
-        const SpinLockGuard guard(lock_);
-        outcome = mmio_write(*std::get_if<MmioWrite>(&exit), id);
-        break;
+        ExitOutcome outcome;
+        {
+          const SpinLockGuard guard(lock_);
+          outcome = mmio_write(*std::get_if<MmioWrite>(&exit), id);
+        }
+        return report(exit, id, outcome);
       }
       case abi::ExitKind::kSysRegRead:
-        outcome = sysreg_read(*std::get_if<SysRegRead>(&exit), id);
-        break;
+        return report(exit, id, sysreg_read(*std::get_if<SysRegRead>(&exit), id));
       case abi::ExitKind::kSysRegWrite:
-        outcome = sysreg_write(*std::get_if<SysRegWrite>(&exit), id);
-        break;
+        return report(exit, id, sysreg_write(*std::get_if<SysRegWrite>(&exit), id));
       case abi::ExitKind::kExternalInterrupt: {
-        const SpinLockGuard guard(lock_);
-        outcome = physical_interrupt(
-            static_cast<std::uint32_t>(std::get_if<ExternalInterrupt>(&exit)->vector), id);
-        break;
+        ExitOutcome outcome;
+        {
+          const SpinLockGuard guard(lock_);
+          outcome = physical_interrupt(
+              static_cast<std::uint32_t>(std::get_if<ExternalInterrupt>(&exit)->vector), id);
+        }
+        return report(exit, id, outcome);
       }
-      case abi::ExitKind::kUnhandled: outcome.what = Outcome::kExceptionInjected; break;
+      case abi::ExitKind::kUnhandled: return report(exit, id, {Outcome::kExceptionInjected});
       case abi::ExitKind::kNothing: return;
       default: return rare_exit(exit, id);
     }
-    if (outcome.what != Outcome::kNone) report(exit, id, outcome);
   }
 
   // The exits that are not on any hot path, kept out of handle() so its frame stays small.
@@ -388,6 +394,7 @@ class Vm {
   // decoded without a busy guest flooding the log; the console's own traffic is not logged.
   // Once the guest has started a second vCPU, each line says which vCPU exited.
   void report(const VmExit& exit, std::uint32_t id, ExitOutcome outcome) {
+    if (outcome.what == Outcome::kNone) return;  // the console's own traffic: not logged
     // Several CPUs count at once, some without the VM's lock: one atomic add.
     const std::uint32_t seen = __atomic_add_fetch(&exits_seen_[exit.index()], 1, __ATOMIC_RELAXED);
     // The common case — past the limit, nothing to say — costs a count and a compare.
