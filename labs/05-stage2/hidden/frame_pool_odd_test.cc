@@ -8,22 +8,13 @@
 #include <vector>
 
 #include FRAME_POOL_HEADER
+#include "labs/gradelib/host_check.h"
 
 namespace {
 
 using el2lab::labs::FramePool;
 constexpr std::uint64_t kFrame = 4096;
-int failures = 0;
-
-#define CHECK(cond, ...)               \
-  do {                                 \
-    if (!(cond)) {                     \
-      std::printf("  check failed: "); \
-      std::printf(__VA_ARGS__);        \
-      std::printf("\n");               \
-      ++failures;                      \
-    }                                  \
-  } while (0)
+using el2lab::labs::host_check::failures;
 
 void odd_regions() {
   // 5 frames of bytes starting 0x800 past a frame boundary: 4 whole frames, the first at the

@@ -10,23 +10,14 @@
 #include <vector>
 
 #include FRAME_POOL_HEADER
+#include "labs/gradelib/host_check.h"
 
 namespace {
 
 using el2lab::labs::FramePool;
 constexpr std::uint64_t kFrame = 4096;
 
-int failures = 0;
-
-#define CHECK(cond, ...)               \
-  do {                                 \
-    if (!(cond)) {                     \
-      std::printf("  check failed: "); \
-      std::printf(__VA_ARGS__);        \
-      std::printf("\n");               \
-      ++failures;                      \
-    }                                  \
-  } while (0)
+using el2lab::labs::host_check::failures;
 
 /// A fake region: \p frames whole frames of host memory, with the physical address
 /// \p phys_base for its first byte (4 KiB aligned here; the hidden test shifts it).
@@ -162,10 +153,7 @@ void translation() {
   CHECK(pool.virt_to_phys(&outside) == 0, "virt_to_phys() of a pointer outside the pool is not 0");
 }
 
-struct Case {
-  const char* name;
-  void (*run)();
-};
+using el2lab::labs::host_check::Case;
 const Case kCases[] = {{"aligned_distinct", aligned_distinct},
                        {"zeroed", zeroed_frames},
                        {"exhaustion", exhaustion},
@@ -175,11 +163,5 @@ const Case kCases[] = {{"aligned_distinct", aligned_distinct},
 }  // namespace
 
 int main(int argc, char** argv) {
-  for (const Case& c : kCases) {
-    if (argc == 2 && std::strcmp(argv[1], c.name) != 0) continue;
-    const int before = failures;
-    c.run();
-    std::printf("%s %s\n", failures == before ? "ok" : "FAILED", c.name);
-  }
-  return failures == 0 ? 0 : 1;
+  return el2lab::labs::host_check::run_cases(argc, argv, kCases);
 }

@@ -9,20 +9,12 @@
 #include <vector>
 
 #include KICK_HEADER
+#include "labs/gradelib/host_check.h"
 
 namespace {
 
 namespace kick = el2lab::labs::kick;
-int failures = 0;
-#define CHECK(cond, ...)               \
-  do {                                 \
-    if (!(cond)) {                     \
-      std::printf("  check failed: "); \
-      std::printf(__VA_ARGS__);        \
-      std::printf("\n");               \
-      ++failures;                      \
-    }                                  \
-  } while (0)
+using el2lab::labs::host_check::failures;
 
 // A register value from (lsb, width, value) fields.
 struct Field {
@@ -140,10 +132,7 @@ void wait_cases() {
   }
 }
 
-struct Case {
-  const char* name;
-  void (*run)();
-};
+using el2lab::labs::host_check::Case;
 const Case kCases[] = {{"sgi1r", sgi1r_cases},
                        {"sgi1r_range", sgi1r_range_cases},
                        {"sgir", sgir_cases},
@@ -152,11 +141,5 @@ const Case kCases[] = {{"sgi1r", sgi1r_cases},
 }  // namespace
 
 int main(int argc, char** argv) {
-  for (const Case& c : kCases) {
-    if (argc == 2 && std::strcmp(argv[1], c.name) != 0) continue;
-    const int before = failures;
-    c.run();
-    std::printf("%s %s\n", failures == before ? "ok" : "FAILED", c.name);
-  }
-  return failures == 0 ? 0 : 1;
+  return el2lab::labs::host_check::run_cases(argc, argv, kCases);
 }
