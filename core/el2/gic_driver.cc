@@ -188,8 +188,9 @@ void write_list_register(unsigned n, const ListEntry& entry) {
     mmio32(gich_base + gich::kLr0 + 4ull * n) = encode_lr_v2(entry);
     return;
   }
+  // No ISB: the guest sees the entry after the ERET that enters it (a context synchronization
+  // event), and nothing at EL2 reads the interface's state between the write and that ERET.
   sysreg::write_ich_lr(n, encode_lr_v3(entry));
-  asm volatile("isb");
 }
 
 std::uint32_t empty_list_registers() {

@@ -107,7 +107,10 @@ void panic_on_exception(std::uint64_t vector, const TrapFrame& frame) {
   log("  SPSR_EL2  ", fmt::Reg(frame.spsr), "  (", mode_name(spsr), ", ",
       masked_interrupts(spsr).view(), ")");
   const GuestTrap* exit = exit_in_progress();
-  if (exit == nullptr) {
+  // The run loop points at its vCPU's last exit for as long as it runs it; before the vCPU's
+  // first exit there is none (its vector is then 0, not one of the lower-EL vectors 8-15).
+  if (exit == nullptr ||
+      exit->vector < static_cast<std::uint64_t>(esr::VectorEntry::kLowerA64Sync)) {
     log("  exit in progress: none (the hypervisor was running its own code)");
   } else {
     log("  exit in progress: ", exit_kind_name(exit->kind), " from guest PC ", fmt::Hex{exit->pc},

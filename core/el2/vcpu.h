@@ -4,6 +4,7 @@
 /// exits are decoded (arm_vcpu's `Aarch64VCpu<H>`).
 
 #include <array>
+#include <atomic>
 #include <cstdint>
 
 #include "core/el2/cpu_local.h"
@@ -62,6 +63,9 @@ inline void trace_event(trace::Kind kind, std::uint64_t address, std::uint64_t d
                      vcpu});
 }
 
+/// Where a vCPU that belongs to no VM yet looks whether it shares its CPU: never.
+inline constinit const std::atomic<bool> kNeverShared{false};
+
 /// How a vCPU starts.
 struct VCpuSetup {
   std::uint32_t id = 0;     ///< vCPU index within its VM.
@@ -93,30 +97,36 @@ class Aarch64VCpu {
   /// vCPU can answer by itself (an unmodelled trap becomes an exception in the guest) are
   /// answered before returning; the caller handles the rest and calls run() again.
   [[gnu::noinline]] const VmExit& run() {
-    if (!loaded_) load();
-    // Never ERET into anything but EL1/EL0: with a corrupted SPSR the guest would run at EL2.
-    if (auto failure = check_guest_entry(frame_.spsr)) {
-      exit_.emplace<FailEntry>(*failure);
-      trap_.kind = static_cast<std::uint32_t>(exit_.index());
-      ++exit_counts_[exit_.index()];
-      return exit_;
+    // What is rarely needed before an entry — the first run on this CPU, starting or stopping
+    // the turn tick, refusing a PSTATE that is not EL1/EL0 — is one test on the common path.
+    if (!loaded_ || sharing() != tick_armed_ || check_guest_entry(frame_.spsr)) [[unlikely]] {
+      if (!prepare_entry()) return exit_;
     }
-    if (share_cpu_ != tick_armed_) share_cpu_ ? turn_tick::arm() : turn_tick::disarm();
-    tick_armed_ = share_cpu_;
-    // The turn tick is the hypervisor's own: answered here, and the guest re-entered at once.
-    while (is_irq_vector(trap_.vector = el2lab_enter_guest(&frame_)) &&
-           (irq_ = H::irq_fetch()) == gic::kHypervisorTimerPpi) {
+    for (;;) {
+      const std::uint64_t vector = el2lab_enter_guest(&frame_);
+      read_syndrome(vector);
+      if (vector == kLower64Sync) [[likely]] {
+        const SyncDecode decoded =
+            decode_sync_exit(trap_.esr, trap_.far, trap_.hpfar, frame_.x, exit_);
+        if (exit_.index() == static_cast<std::size_t>(abi::ExitKind::kUnhandled)) [[unlikely]] {
+          return unhandled_exit(decoded.argument);
+        }
+        frame_.elr += decoded.pc_advance;
+        return finish(decoded.argument);
+      }
+      if (!is_irq_vector(vector)) [[unlikely]]
+        return finish(other_exit(vector));
+      // ESR_EL2 is stale here: the interrupt itself says what happened. Which one it is, the
+      // HAL says, asked with a direct call. The exit's trace record stands for the IRQ's entry
+      // and dispatch too (see trace::Kind).
+      irq_ = H::irq_fetch();
+      if (irq_ != gic::kHypervisorTimerPpi) {
+        exit_.emplace<ExternalInterrupt>(ExternalInterrupt{irq_});
+        return finish(irq_);
+      }
+      // The turn tick is the hypervisor's own: answered here, and the guest re-entered at once.
       take_turn_tick();
     }
-    trap_.esr = sysreg::esr_el2::read();
-    trap_.far = sysreg::far_el2::read();
-    trap_.hpfar = sysreg::hpfar_el2::read();
-    trap_.pc = frame_.elr;
-    const std::uint64_t argument = decode_exit();
-    trap_.kind = static_cast<std::uint32_t>(exit_.index());
-    ++exit_counts_[exit_.index()];
-    record(argument);
-    return exit_;
   }
 
   /// (Re)starts the vCPU at \p entry with x0 = \p x0, as PSCI CPU_ON does: registers zeroed,
@@ -130,12 +140,14 @@ class Aarch64VCpu {
     frame_.x[0] = x0;
     el1_ = El1Context::reset_state();
     fp_ = FpContext{};
+    trap_ = GuestTrap{};  // no exit yet in this power cycle (what the panic report checks)
     loaded_ = false;
   }
 
-  /// Whether this vCPU shares the machine with other vCPUs that are on: then the turn tick
-  /// runs while it is in its guest (see turn_tick.h). Set by the run loop before run().
-  void share_cpu_time(bool share) { share_cpu_ = share; }
+  /// Where run() looks whether this vCPU shares the machine with other vCPUs that are on:
+  /// then the turn tick runs while it is in its guest (see turn_tick.h). The VM's flag, set
+  /// once; it changes when a vCPU is switched on or off.
+  void share_cpu_time(const std::atomic<bool>* sharing) { sharing_ = sharing; }
   /// Stops the turn tick (before the CPU sleeps or its vCPU goes off); run() restarts it.
   void stop_turn_tick() {
     turn_tick::disarm();
@@ -218,44 +230,66 @@ class Aarch64VCpu {
     sysreg::vtcr_el2::write(vtcr_);
     sysreg::vttbr_el2::write(vttbr_);
     asm volatile("isb; tlbi vmalls12e1is; dsb ish; isb" ::: "memory");
+    trace_source_ = trace::source_word(0, static_cast<std::uint16_t>(this_cpu().index), id_);
     loaded_ = true;
     record_event(trace::Kind::kGuestEntry, frame_.elr);
   }
 
-  // Decodes the trap in trap_ into exit_, in place; returns the exit's main argument (the
-  // address, function, key or INTID its trace record carries).
-  [[gnu::always_inline]] std::uint64_t decode_exit() {
-    switch (trap_.vector) {
-      case kLower64Sync: {
-        const SyncDecode decoded =
-            decode_sync_exit(trap_.esr, trap_.far, trap_.hpfar, frame_.x, exit_);
-        if (exit_.index() == static_cast<std::size_t>(abi::ExitKind::kUnhandled)) [[unlikely]] {
-          inject_unhandled();
-        } else {
-          frame_.elr += decoded.pc_advance;
-        }
-        return decoded.argument;
-      }
-      case kLower64Irq:
-      case kLower64Fiq:
-      case kLower32Irq:
-      case kLower32Fiq:
-        // ESR_EL2 is stale here: the interrupt itself says what happened. run() has already
-        // asked the HAL which one it is, with a direct call: irq_ = H::irq_fetch(). The exit's
-        // trace record stands for the IRQ's entry and dispatch too (see trace::Kind).
-        exit_.emplace<ExternalInterrupt>(ExternalInterrupt{irq_});
-        return irq_;
-      case kLower32Sync: {
-        // An AArch32 EL0 process of the guest trapped (an abort on a non-RAM address);
-        // el2lab emulates AArch64 accesses only.
-        inject(injection_for(trap_.esr));
-        const std::uint64_t ipa = fault_ipa(trap_.hpfar, trap_.far);
-        exit_.emplace<Unhandled>(Unhandled{trap_.esr, ipa, "trap from AArch32 EL0"});
-        return ipa;
-      }
-      default: exit_.emplace<Unhandled>(Unhandled{trap_.esr, 0, "SError from the guest"}); return 0;
+  // The rare work before an entry (see run()). False if the guest must not be entered: then
+  // exit_ says why (FailEntry).
+  [[gnu::noinline]] bool prepare_entry() {
+    if (!loaded_) load();
+    // Never ERET into anything but EL1/EL0: with a corrupted SPSR the guest would run at EL2.
+    if (auto failure = check_guest_entry(frame_.spsr)) {
+      exit_.emplace<FailEntry>(*failure);
+      trap_.kind = static_cast<std::uint32_t>(exit_.index());
+      ++exit_counts_[exit_.index()];
+      return false;
     }
+    const bool share = sharing();
+    if (share != tick_armed_) share ? turn_tick::arm() : turn_tick::disarm();
+    tick_armed_ = share;
+    return true;
   }
+
+  // What the hardware says about the exit, kept for inject(), the panic report and GDB.
+  // (All read first, then stored: the stores pair up.)
+  [[gnu::always_inline]] void read_syndrome(std::uint64_t vector) {
+    const std::uint64_t esr = sysreg::esr_el2::read();
+    const std::uint64_t far = sysreg::far_el2::read();
+    const std::uint64_t hpfar = sysreg::hpfar_el2::read();
+    trap_.esr = esr;
+    trap_.far = far;
+    trap_.hpfar = hpfar;
+    trap_.pc = frame_.elr;
+    trap_.vector = vector;
+  }
+
+  // Every exit ends here: its kind noted, counted and recorded in the trace ring.
+  [[gnu::always_inline]] const VmExit& finish(std::uint64_t argument) {
+    const std::size_t kind = exit_.index();
+    trap_.kind = static_cast<std::uint32_t>(kind);
+    ++exit_counts_[kind];
+    record(kind, argument);
+    return exit_;
+  }
+
+  // The exits that are neither a synchronous trap from AArch64 nor an IRQ: decoded into
+  // exit_; returns the exit's main argument.
+  [[gnu::noinline, gnu::cold]] std::uint64_t other_exit(std::uint64_t vector) {
+    if (vector == kLower32Sync) {
+      // An AArch32 EL0 process of the guest trapped (an abort on a non-RAM address);
+      // el2lab emulates AArch64 accesses only.
+      inject(injection_for(trap_.esr));
+      const std::uint64_t ipa = fault_ipa(trap_.hpfar, trap_.far);
+      exit_.emplace<Unhandled>(Unhandled{trap_.esr, ipa, "trap from AArch32 EL0"});
+      return ipa;
+    }
+    exit_.emplace<Unhandled>(Unhandled{trap_.esr, 0, "SError from the guest"});
+    return 0;
+  }
+
+  bool sharing() const { return sharing_->load(std::memory_order_relaxed); }
 
   static constexpr bool is_irq_vector(std::uint64_t vector) {
     return vector == kLower64Irq || vector == kLower64Fiq || vector == kLower32Irq ||
@@ -267,7 +301,7 @@ class Aarch64VCpu {
   [[gnu::noinline]] void take_turn_tick() {
     H::irq_priority_drop(gic::kHypervisorTimerPpi);
     H::irq_deactivate(gic::kHypervisorTimerPpi);
-    if (share_cpu_) {
+    if (sharing()) {
       turn_tick::arm();
     } else {
       stop_turn_tick();
@@ -275,9 +309,13 @@ class Aarch64VCpu {
     turn_tick::yield_turn();
   }
 
-  // An unmodelled trap becomes the exception the guest would have taken. Out of line and cold,
-  // so the common exits do not pay for inject()'s frame.
-  [[gnu::noinline, gnu::cold]] void inject_unhandled() { inject(injection_for(trap_.esr)); }
+  // An unmodelled trap becomes the exception the guest would have taken (the PC stays on the
+  // trapping instruction). Out of line and cold, so the common exits do not pay for inject()'s
+  // frame.
+  [[gnu::noinline, gnu::cold]] const VmExit& unhandled_exit(std::uint64_t argument) {
+    inject(injection_for(trap_.esr));
+    return finish(argument);
+  }
 
   static InjectedException injection_for(std::uint64_t raw_esr) {
     switch (esr::Syndrome(raw_esr).ec()) {
@@ -289,16 +327,13 @@ class Aarch64VCpu {
 
   // The exit's trace record: its kind, ESR and main argument (the address, function, key or
   // INTID the GDB package and graders show).
-  [[gnu::always_inline]] void record(std::uint64_t argument) {
-    el2lab_trace.push({0, instruction_counter(), trap_.esr, argument, trap_.pc,
-                       static_cast<std::uint16_t>(exit_.index()),
-                       static_cast<std::uint16_t>(this_cpu().index), id_});
+  [[gnu::always_inline]] void record(std::size_t kind, std::uint64_t argument) {
+    el2lab_trace.push(instruction_counter(), trap_.esr, argument, trap_.pc, trace_source_ | kind);
   }
 
   void record_event(trace::Kind kind, std::uint64_t address) {
-    el2lab_trace.push({0, instruction_counter(), 0, address, frame_.elr,
-                       static_cast<std::uint16_t>(kind),
-                       static_cast<std::uint16_t>(this_cpu().index), id_});
+    el2lab_trace.push(instruction_counter(), 0, address, frame_.elr,
+                      trace_source_ | static_cast<std::uint16_t>(kind));
   }
 
   TrapFrame frame_{};
@@ -309,7 +344,11 @@ class Aarch64VCpu {
   El1Context el1_;
   FpContext fp_{};
   bool loaded_ = false;
-  bool share_cpu_ = false;   // another vCPU is on: run the turn tick
+  // Its trace records' CPU (the one it was loaded on) and vCPU, as a trace::source_word()
+  // without the kind.
+  std::uint64_t trace_source_ = 0;
+  // Another vCPU is on: run the turn tick. Never null (kNeverShared until the VM says where).
+  const std::atomic<bool>* sharing_ = &kNeverShared;
   bool tick_armed_ = false;  // the turn tick is running on this CPU
   std::size_t irq_ = 0;      // the INTID of the last IRQ exit (H::irq_fetch())
   GuestTrap trap_{};

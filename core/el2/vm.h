@@ -116,6 +116,7 @@ class Vm {
     for (;;) {
       const StartRequest start = wait_for_power_on(cpu);
       vcpus_[cpu].power_on(start.entry, start.context);
+      vcpus_[cpu].share_cpu_time(&sharing_);
       if (cpu == 0 && vcpus_[0].exit_count(abi::ExitKind::kCpuDown) == 0) {
         log("running vCPU 0 with HAL ", H::name());
       } else if (vcpus_[cpu].exit_count(abi::ExitKind::kCpuDown) < config_.exits_logged) {
@@ -138,104 +139,114 @@ class Vm {
   // distributor, power states, interrupt queues): a hypercall or system-register exit that
   // needs none of it runs without it. What stays with this vCPU — its registers, its list
   // registers and what it holds in them — needs no lock.
-  void run(std::uint32_t id) {
+  [[gnu::noinline]] void run(std::uint32_t id) {
     Aarch64VCpu<H>& vcpu = vcpus_[id];
     vgic::VirtualInterrupts& irqs = irqs_[id];
-    CpuLocal& cpu = this_cpu();
+    // Every time this CPU runs hypervisor code from here on, it is handling (or finishing) an
+    // exit of this vCPU: what the panic report names. Set once, not per exit.
+    set_exit_in_progress(&vcpu.last_trap());
     for (;;) {
       // Another CPU queues an interrupt for this vCPU under the lock and then kicks this CPU:
       // one queued after this look is not missed, the kick makes the guest exit at once.
-      if (irqs.pending_unlocked() != 0) {
-        const SpinLockGuard guard(lock_);
-        HardwareListRegisters<H> lrs{id, vcpu.frame().elr};
-        irqs.deliver(lrs, vgic_, id);
-      }
-      vcpu.share_cpu_time(sharing_.load(std::memory_order_relaxed));
+      if (irqs.pending_unlocked() != 0) [[unlikely]]
+        deliver(id);
       const VmExit& exit = vcpu.run();
-      if (irqs.in_list_registers()) {
-        HardwareListRegisters<H> lrs{id, vcpu.exit_pc()};
-        irqs.reap(lrs);
+      const auto kind = static_cast<abi::ExitKind>(vcpu.last_trap().kind);
+      if (irqs.in_list_registers()) [[unlikely]]
+        reap(id);
+      if (debug::armed()) [[unlikely]] {  // `hv gic` asked for a snapshot of each exit
+        debug::publish<H>(id, vcpu.exit_pc(), static_cast<std::uint32_t>(power_.state(id)),
+                          static_cast<std::uint32_t>(irqs.pending_unlocked()));
       }
-      cpu.exit_in_progress = &vcpu.last_trap();  // for a panic report
-      debug::publish_if_armed<H>(id, vcpu.exit_pc(), static_cast<std::uint32_t>(power_.state(id)),
-                                 static_cast<std::uint32_t>(irqs.pending_unlocked()));  // `hv gic`
-      handle(exit, id);
-      cpu.exit_in_progress = nullptr;
-      if (power_.state(id) == PowerState::kOff) return power_down(id);
+      handle(exit, id, kind);
+      if (power_.state(id) == PowerState::kOff) [[unlikely]] {
+        set_exit_in_progress(nullptr);
+        return power_down(id);
+      }
     }
   }
 
-  // Acts on one exit of vCPU `id`, taking the VM's lock for what needs it, and logs what it
-  // did.
-  [[gnu::noinline]] void handle(const VmExit& exit, std::uint32_t id) {
-    // Each case hands its outcome straight to report(): no outcome variable shared between
-    // the cases, so the compiler keeps it in registers.
-    switch (static_cast<abi::ExitKind>(exit.index())) {
-      case abi::ExitKind::kHypercall:
-        return report(exit, id, hypercall(*std::get_if<Hypercall>(&exit), id));
-      case abi::ExitKind::kMmioRead: {
-        ExitOutcome outcome;
-        {
-          const SpinLockGuard guard(lock_);
-          outcome = mmio_read(*std::get_if<MmioRead>(&exit), id);
-        }
-        return report(exit, id, outcome);
-      }
-      case abi::ExitKind::kMmioWrite: {
-        ExitOutcome outcome;
-        {
-          const SpinLockGuard guard(lock_);
-          outcome = mmio_write(*std::get_if<MmioWrite>(&exit), id);
-        }
-        return report(exit, id, outcome);
-      }
-      case abi::ExitKind::kSysRegRead:
-        return report(exit, id, sysreg_read(*std::get_if<SysRegRead>(&exit), id));
-      case abi::ExitKind::kSysRegWrite:
-        return report(exit, id, sysreg_write(*std::get_if<SysRegWrite>(&exit), id));
-      case abi::ExitKind::kExternalInterrupt: {
-        ExitOutcome outcome;
-        {
-          const SpinLockGuard guard(lock_);
-          outcome = physical_interrupt(
-              static_cast<std::uint32_t>(std::get_if<ExternalInterrupt>(&exit)->vector), id);
-        }
-        return report(exit, id, outcome);
-      }
-      case abi::ExitKind::kUnhandled: return report(exit, id, {Outcome::kExceptionInjected});
+  // Frees the list registers whose interrupts vCPU `id` has finished (after an exit). Its own
+  // function, so the loop keeps no registers for it.
+  [[gnu::noinline]] void reap(std::uint32_t id) {
+    HardwareListRegisters<H> lrs{id, vcpus_[id].exit_pc()};
+    irqs_[id].reap(lrs);
+  }
+
+  // Moves vCPU `id`'s queued virtual interrupts into its list registers (before an entry).
+  [[gnu::noinline]] void deliver(std::uint32_t id) {
+    const SpinLockGuard guard(lock_);
+    deliver_locked(id);
+  }
+
+  // The same, by an exit handler that holds the lock already: an exit that queued interrupts
+  // for its own vCPU delivers them at once, without taking the lock a second time.
+  void deliver_locked(std::uint32_t id) {
+    if (irqs_[id].pending_unlocked() == 0) return;
+    HardwareListRegisters<H> lrs{id, vcpus_[id].frame().elr};
+    irqs_[id].deliver(lrs, vgic_, id);
+  }
+
+  // Acts on one exit of vCPU `id`: hands it to the handler of its kind. Each handler takes
+  // the VM's lock if what it does needs it, and logs what it did (report()). The handlers are
+  // functions of their own and handle() only branches to them (tail calls), so an exit pays
+  // for the frame of its own handler only.
+  // `kind` is the exit's alternative (as run() noted it in the vCPU's GuestTrap), passed so
+  // the switch needs no look into the variant.
+  [[gnu::noinline]] void handle(const VmExit& exit, std::uint32_t id, abi::ExitKind kind) {
+    switch (kind) {
+      case abi::ExitKind::kHypercall: return hypercall_exit(exit, id);
+      case abi::ExitKind::kMmioRead: return mmio_read_exit(exit, id);
+      case abi::ExitKind::kMmioWrite: return mmio_write_exit(exit, id);
+      case abi::ExitKind::kSysRegRead: return sysreg_read_exit(exit, id);
+      case abi::ExitKind::kSysRegWrite: return sysreg_write_exit(exit, id);
+      case abi::ExitKind::kExternalInterrupt: return interrupt_exit(exit, id);
       case abi::ExitKind::kNothing: return;
-      default: return rare_exit(exit, id);
+      default: return rare_exit(exit, id, kind);
     }
   }
+
+  // The handlers of the common exits (vm_exits.h).
+  [[gnu::noinline]] void hypercall_exit(const VmExit& exit, std::uint32_t id);
+  [[gnu::noinline]] void affinity_info_exit(const VmExit& exit, std::uint32_t id);
+  [[gnu::noinline]] void mmio_read_exit(const VmExit& exit, std::uint32_t id);
+  [[gnu::noinline]] void mmio_write_exit(const VmExit& exit, std::uint32_t id);
+  [[gnu::noinline]] void sysreg_read_exit(const VmExit& exit, std::uint32_t id);
+  [[gnu::noinline]] void sysreg_write_exit(const VmExit& exit, std::uint32_t id);
+  [[gnu::noinline]] void interrupt_exit(const VmExit& exit, std::uint32_t id);
 
   // The exits that are not on any hot path, kept out of handle() so its frame stays small.
   // They all touch shared state: the lock is held throughout (halt() lets go of it while the
   // vCPU sleeps).
-  [[gnu::noinline]] void rare_exit(const VmExit& exit, std::uint32_t id) {
+  [[gnu::noinline]] void rare_exit(const VmExit& exit, std::uint32_t id, abi::ExitKind kind) {
     SpinLockGuard guard(lock_);
     ExitOutcome outcome;
-    switch (static_cast<abi::ExitKind>(exit.index())) {
+    switch (kind) {
       case abi::ExitKind::kCpuUp: outcome = cpu_up(*std::get_if<CpuUp>(&exit), id); break;
       case abi::ExitKind::kCpuDown:
         power_.cpu_off(id);
         sharing_.store(vcpus_not_off() > 1, std::memory_order_relaxed);
         outcome.what = power_.any_on() ? Outcome::kCpuOffWaits : Outcome::kLastVcpuOff;
         break;
-      case abi::ExitKind::kSystemDown: report(exit, id, {Outcome::kPoweredOff}); end_run();
+      case abi::ExitKind::kSystemDown: report(kind, exit, id, {Outcome::kPoweredOff}); end_run();
       case abi::ExitKind::kSendIpi: {
         const SendIpi& ipi = *std::get_if<SendIpi>(&exit);
         outcome = send_sgi(vgic::sgi_targets(ipi, id, power_.mpidrs()),
                            static_cast<std::uint32_t>(ipi.vector), id);
         break;
       }
-      case abi::ExitKind::kHalt: outcome = halt(*std::get_if<Halt>(&exit), id, guard); break;
+      case abi::ExitKind::kHalt:
+        outcome = halt(*std::get_if<Halt>(&exit), id, guard);
+        deliver_locked(id);  // what woke the vCPU
+        break;
+      case abi::ExitKind::kUnhandled: outcome.what = Outcome::kExceptionInjected; break;
       case abi::ExitKind::kFailEntry:
         // Only a hypervisor bug can corrupt the saved PSTATE: stop before it does harm.
-        report(exit, id, {Outcome::kRefusingEntry});
+        report(kind, exit, id, {Outcome::kRefusingEntry});
         panic("the guest could not be entered");
       default: return;
     }
-    report(exit, id, outcome);
+    report(kind, exit, id, outcome);
   }
 
   // How many vCPUs are on or being switched on.
@@ -260,101 +271,18 @@ class Vm {
   // lost), and end the run if no vCPU is left; otherwise its CPU goes back to waiting.
   void power_down(std::uint32_t id);
 
-  // ---- calls and system registers ---------------------------------------------------------
+  // ---- calls, system registers, devices (vm_exits.h) ---------------------------------------
 
-  // PSCI calls that are not power requests, and el2lab's own hypercalls (calls.h answers).
-  // Only AFFINITY_INFO reads what the vCPUs share (their power states).
-  ExitOutcome hypercall(const Hypercall& call, std::uint32_t id) {
-    const SpinLockGuard guard(lock_, reads_power_states(call));
-    const CallAnswer answer =
-        answer_call(call, {&power_, vcpus_[id].exit_counts(), config_.allow_test_faults});
-    if (answer.fault_at_el2) fault_at_el2_on_purpose();
-    vcpus_[id].set_return_value(static_cast<std::uint64_t>(answer.x0));
-    return {answer.outcome};
-  }
-
-  ExitOutcome sysreg_read(const SysRegRead& r, std::uint32_t id) {
-    if (auto value = emulate_sysreg_read(r.key)) {
-      vcpus_[id].set_gpr(r.reg, *value);
-      return {Outcome::kEmulated};
-    }
-    vcpus_[id].inject(InjectedException::kUndefined);
-    return {Outcome::kSysRegNotModelled};
-  }
-
-  ExitOutcome sysreg_write(const SysRegWrite& w, std::uint32_t id) {
-    if (emulate_sysreg_write(w.key, w.value)) return {Outcome::kWrittenThrough};
-    vcpus_[id].inject(InjectedException::kUndefined);
-    return {Outcome::kSysRegNotModelled};
-  }
-
-  // ---- devices: one bus table ---------------------------------------------------------------
-
-  // The console's own traffic is answered without a log line (it is what the guest prints).
-  ExitOutcome mmio_read(const MmioRead& r, std::uint32_t id) {
-    const MmioTarget target = mmio_bus_.find(r.address);
-    std::optional<std::uint64_t> value;
-    switch (target.device) {
-      case MmioDevice::kUart: value = uart_.read(target.offset, r.width); break;
-      case MmioDevice::kDistributor:
-        value = vgic_.distributor_read(target.offset, r.width, id);
-        break;
-      case MmioDevice::kRedistributors:
-        value = vgic_.redistributor_read(target.offset, r.width);
-        break;
-      case MmioDevice::kTestDevice: value = test_device_.read(target.offset, r.width); break;
-      case MmioDevice::kHalDevice: value = hal_device_read(target.offset, r.width); break;
-      default: break;
-    }
-    if (!value) return no_device(id);
-    vcpus_[id].complete_mmio_read(r, *value);
-    return {target.device == MmioDevice::kUart ? Outcome::kNone : Outcome::kEmulated};
-  }
-
-  ExitOutcome mmio_write(const MmioWrite& w, std::uint32_t id) {
-    const MmioTarget target = mmio_bus_.find(w.address);
-    bool ok = false;
-    switch (target.device) {
-      case MmioDevice::kUart: ok = uart_.write(target.offset, w.width, w.data); break;
-      case MmioDevice::kDistributor: {
-        vgic::SgiRequest sgi;
-        ok = vgic_.distributor_write(target.offset, w.width, w.data, id, &sgi);
-        if (ok && sgi.valid) {  // GICD_SGIR: GICv2's way to send an SGI
-          return send_sgi(vgic::sgi_targets(sgi, id, config_.vcpu_count), sgi.intid, id);
-        }
-        break;
-      }
-      case MmioDevice::kRedistributors:
-        ok = vgic_.redistributor_write(target.offset, w.width, w.data);
-        break;
-      case MmioDevice::kTestDevice: ok = test_device_.write(target.offset, w.width, w.data); break;
-      case MmioDevice::kHalDevice: ok = hal_device_write(target.offset, w.width, w.data); break;
-      default: break;
-    }
-    if (!ok) return no_device(id);
-    return {target.device == MmioDevice::kUart ? Outcome::kNone : Outcome::kEmulated};
-  }
+  // The device behind `address` on the guest's MMIO bus answers a load or a store.
+  ExitOutcome mmio_read(const MmioRead& r, std::uint32_t id);
+  ExitOutcome mmio_write(const MmioWrite& w, std::uint32_t id);
 
   // The HAL's device, for a HAL that has one (only then is kHalDevice on the bus).
-  static std::optional<std::uint64_t> hal_device_read(std::uint64_t offset, unsigned width) {
-    if constexpr (HalHasGuestDevice<H>) {
-      return H::guest_device_read(offset, width);
-    } else {
-      return std::nullopt;
-    }
-  }
-  static bool hal_device_write(std::uint64_t offset, unsigned width, std::uint64_t value) {
-    if constexpr (HalHasGuestDevice<H>) {
-      return H::guest_device_write(offset, width, value);
-    } else {
-      return false;
-    }
-  }
+  static std::optional<std::uint64_t> hal_device_read(std::uint64_t offset, unsigned width);
+  static bool hal_device_write(std::uint64_t offset, unsigned width, std::uint64_t value);
 
-  ExitOutcome no_device(std::uint32_t id) {
-    vcpus_[id].inject(InjectedException::kDataAbort);
-    return {Outcome::kNoDevice};
-  }
+  // A load or store that no device answers: a data abort in the guest.
+  ExitOutcome no_device(std::uint32_t id);
 
   // ---- interrupts ---------------------------------------------------------------------------
 
@@ -392,21 +320,25 @@ class Vm {
 
   // One line per exit, up to config_.exits_logged of each kind, so every kind of exit shows up
   // decoded without a busy guest flooding the log; the console's own traffic is not logged.
-  // Once the guest has started a second vCPU, each line says which vCPU exited.
-  void report(const VmExit& exit, std::uint32_t id, ExitOutcome outcome) {
+  // Once the guest has started a second vCPU, each line says which vCPU exited. `kind` is the
+  // exit's kind, a constant in each handler.
+  void report(abi::ExitKind kind, const VmExit& exit, std::uint32_t id, ExitOutcome outcome) {
     if (outcome.what == Outcome::kNone) return;  // the console's own traffic: not logged
-    // Several CPUs count at once, some without the VM's lock: one atomic add.
-    const std::uint32_t seen = __atomic_add_fetch(&exits_seen_[exit.index()], 1, __ATOMIC_RELAXED);
-    // The common case — past the limit, nothing to say — costs a count and a compare.
-    if (seen > config_.exits_logged + 1 && !always_logged(outcome.what)) [[likely]]
+    // Past the limit there is nothing to say: a load and a compare, and no frame — what is
+    // left is a branch to log_exit().
+    const std::uint32_t seen =
+        __atomic_load_n(&exits_seen_[static_cast<std::size_t>(kind)], __ATOMIC_RELAXED);
+    if (seen > config_.exits_logged && !always_logged(outcome.what)) [[likely]]
       return;
-    print_exit(exit, id, outcome, seen);
+    return log_exit(kind, exit, id, outcome);
   }
 
-  // The log line of report(), kept out of the exit path: text is made only here.
+  // The rest of report(), kept out of the exit path: the count, and text made only here.
+  // Several CPUs count at once, some without the VM's lock: one atomic add (the count stops
+  // growing just past the limit, where the "further exits" line is printed once).
   // (The outcome by value: its address never escapes, so the exit path keeps it in registers.)
-  [[gnu::noinline, gnu::cold]] void print_exit(const VmExit& exit, std::uint32_t id,
-                                               ExitOutcome outcome, std::uint32_t seen);
+  [[gnu::noinline, gnu::cold]] void log_exit(abi::ExitKind kind, const VmExit& exit,
+                                             std::uint32_t id, ExitOutcome outcome);
 
   [[noreturn]] void fault_at_el2_on_purpose();
 
@@ -460,6 +392,7 @@ class Vm {
 }  // namespace el2lab
 
 // The member definitions of each side of the run loop.
+#include "core/el2/vm_exits.h"
 #include "core/el2/vm_interrupts.h"
 #include "core/el2/vm_log.h"
 #include "core/el2/vm_power.h"

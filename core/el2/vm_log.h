@@ -9,9 +9,13 @@
 namespace el2lab {
 
 template <VCpuHal H>
-void Vm<H>::print_exit(const VmExit& exit, std::uint32_t id, ExitOutcome outcome,
-                       std::uint32_t seen) {
-  if (seen <= config_.exits_logged || always_logged(outcome.what)) {
+void Vm<H>::log_exit(abi::ExitKind kind, const VmExit& exit, std::uint32_t id,
+                     ExitOutcome outcome) {
+  const std::uint32_t seen =
+      __atomic_add_fetch(&exits_seen_[static_cast<std::size_t>(kind)], 1, __ATOMIC_RELAXED);
+  const bool always = always_logged(outcome.what);
+  if (seen > config_.exits_logged + 1 && !always) return;
+  if (seen <= config_.exits_logged || always) {
     fmt::Buffer<16> who;
     if (power_.ever_started() > 1) fmt::write(who, "vCPU ", id, ": ");
     log(who.view(), "exit ", describe_exit(exit).view(), " at PC ", fmt::Hex{vcpus_[id].exit_pc()},

@@ -48,22 +48,31 @@ constexpr bool reads_power_states(const Hypercall& call) {
 /// \brief Answers \p call: PSCI_VERSION (1.1), PSCI_FEATURES, AFFINITY_INFO,
 /// MIGRATE_INFO_TYPE, el2lab's kExitCount / kNop / kTestFaultAtEl2; NOT_SUPPORTED for the rest.
 /// Inline: it is on the hypercall exit path.
-inline CallAnswer answer_call(const Hypercall& call, const CallContext& context) {
+[[gnu::always_inline]] inline CallAnswer answer_call(const Hypercall& call,
+                                                     const CallContext& context) {
   // SMCCC: the function ID is w0; the upper half of x0 is ignored.
   const auto function = static_cast<std::uint32_t>(call.function);
+  // PSCI's IDs are one range (0x8400_00xx SMC32, 0xC400_00xx SMC64): one mask test, then a
+  // switch on the function number and the convention bit that compiles to a jump table, so a
+  // PSCI call costs the same few instructions whichever it is.
+  if (psci::in_range(function)) {
+    switch (psci::table_index(function)) {
+      case psci::table_index(psci::Function::kVersion):
+        return {psci::kVersion1_1, Outcome::kPsciVersion};
+      case psci::table_index(psci::Function::kFeatures):
+        return {psci_feature(static_cast<std::uint32_t>(call.args[0])), Outcome::kAnswered};
+      case psci::table_index(psci::Function::kAffinityInfo32):
+      case psci::table_index(psci::Function::kAffinityInfo64):
+        if (context.power == nullptr) {
+          return {static_cast<std::int64_t>(psci::Status::kInvalidParameters), Outcome::kAnswered};
+        }
+        return {context.power->affinity_info(call.args[0], call.args[1]), Outcome::kAnswered};
+      case psci::table_index(psci::Function::kMigrateInfoType):
+        return {2, Outcome::kNoTrustedOs};  // 2: no Trusted OS that would need migrating
+      default: return {abi::kNotSupported, Outcome::kNotSupported};
+    }
+  }
   switch (function) {
-    case static_cast<std::uint32_t>(psci::Function::kVersion):
-      return {psci::kVersion1_1, Outcome::kPsciVersion};
-    case static_cast<std::uint32_t>(psci::Function::kFeatures):
-      return {psci_feature(static_cast<std::uint32_t>(call.args[0])), Outcome::kAnswered};
-    case static_cast<std::uint32_t>(psci::Function::kAffinityInfo32):
-    case static_cast<std::uint32_t>(psci::Function::kAffinityInfo64):
-      if (context.power == nullptr) {
-        return {static_cast<std::int64_t>(psci::Status::kInvalidParameters), Outcome::kAnswered};
-      }
-      return {context.power->affinity_info(call.args[0], call.args[1]), Outcome::kAnswered};
-    case static_cast<std::uint32_t>(psci::Function::kMigrateInfoType):
-      return {2, Outcome::kNoTrustedOs};  // 2: no Trusted OS that would need migrating
     case static_cast<std::uint32_t>(abi::Hypercall::kExitCount): {
       const std::uint64_t kind = call.args[0];
       std::uint64_t count = kind < context.exit_counts.size() ? context.exit_counts[kind] : 0;

@@ -23,19 +23,25 @@ constexpr std::uint64_t width_mask(unsigned bytes) {
 [[gnu::always_inline]] inline std::uint64_t decode_call(const SyncTrap& trap, bool via_smc,
                                                         VmExit& out) {
   const auto fid = static_cast<std::uint32_t>(trap.x[0]);
-  // PSCI's IDs are 0x8400_00xx and 0xC400_00xx: one mask test keeps every other call (el2lab's
-  // own, vendors') off the compare chain below.
-  constexpr std::uint32_t kPsciMask = ~0x4000'001fu, kPsciBase = 0x8400'0000;
-  const auto function = static_cast<psci::Function>((fid & kPsciMask) == kPsciBase ? fid : 0u);
-  switch (function) {
-    case psci::Function::kCpuOn32:
-    case psci::Function::kCpuOn64:
-      out.emplace<CpuUp>(CpuUp{trap.x[1], trap.x[2], trap.x[3]});
-      return 0;
-    case psci::Function::kCpuOff: out.emplace<CpuDown>(CpuDown{trap.x[1]}); return 0;
-    case psci::Function::kSystemOff: out.emplace<SystemDown>(SystemDown{false}); return 0;
-    case psci::Function::kSystemReset: out.emplace<SystemDown>(SystemDown{true}); return 0;
-    default: break;
+  // PSCI's power requests get their own exit reasons; one mask test keeps every other call
+  // (el2lab's own, vendors') off the switch, which is a jump table (see psci::table_index).
+  if (psci::in_range(fid)) {
+    switch (psci::table_index(fid)) {
+      case psci::table_index(psci::Function::kCpuOn32):
+      case psci::table_index(psci::Function::kCpuOn64):
+        out.emplace<CpuUp>(CpuUp{trap.x[1], trap.x[2], trap.x[3]});
+        return 0;
+      case psci::table_index(psci::Function::kCpuOff):
+        out.emplace<CpuDown>(CpuDown{trap.x[1]});
+        return 0;
+      case psci::table_index(psci::Function::kSystemOff):
+        out.emplace<SystemDown>(SystemDown{false});
+        return 0;
+      case psci::table_index(psci::Function::kSystemReset):
+        out.emplace<SystemDown>(SystemDown{true});
+        return 0;
+      default: break;
+    }
   }
   // Every field given at once: constructed in place, nothing zeroed first.
   out.emplace<Hypercall>(Hypercall{trap.x[0],

@@ -43,6 +43,23 @@ enum class Status : std::int32_t {
   kInvalidAddress = -9,     ///< The entry point is not a valid address.
 };
 
+/// Whether \p function is in PSCI's range of SMCCC IDs (0x8400_0000-0x8400_001F for SMC32,
+/// 0xC400_0000-0xC400_001F for SMC64).
+constexpr bool in_range(std::uint32_t function) {
+  return (function & ~0x4000'001fu) == 0x8400'0000u;
+}
+
+/// A PSCI ID's place in a 64-entry table: its function number (bits [4:0]) and, in bit 5,
+/// its calling convention (bit 30: SMC64). For IDs in_range() only.
+constexpr std::uint32_t table_index(std::uint32_t function) {
+  return (function & 0x1fu) | ((function >> 25) & 0x20u);
+}
+
+/// table_index() of a named function.
+constexpr std::uint32_t table_index(Function function) {
+  return table_index(static_cast<std::uint32_t>(function));
+}
+
 /// PSCI 1.1 as PSCI_VERSION reports it: major in bits [31:16], minor in [15:0].
 inline constexpr std::uint32_t kVersion1_1 = 0x0001'0001;
 

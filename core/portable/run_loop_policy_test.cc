@@ -34,6 +34,39 @@ TEST(Calls, PsciVersionIsOnePointOneAndUpperBitsOfX0AreIgnored) {
   EXPECT_EQ(answer_call(call(0xdead'beef'8400'0000), {}).x0, 0x1'0001);
 }
 
+TEST(Calls, PsciFunctionsAreMatchedWithTheirCallingConvention) {
+  // PSCI_VERSION exists in the SMC32 form only: its SMC64 twin is no PSCI function (bare
+  // QEMU answers NOT_SUPPORTED too), while AFFINITY_INFO has both.
+  EXPECT_EQ(answer_call(call(0xc400'0000), {}).x0, kNotSupported);
+  EXPECT_EQ(answer_call(call(0xc400'0006), {}).x0, kNotSupported);  // MIGRATE_INFO_TYPE64
+  EXPECT_EQ(answer_call(call(0x8400'0006), {}).x0, 2);
+  const std::array<std::uint64_t, 2> mpidrs{0x8000'0000, 0x8000'0001};
+  VCpuPowerTable power(mpidrs);
+  power.cpu_on(0x8000'0000, {0x4008'0000, 0});
+  const CallContext context{&power, {}, false};
+  EXPECT_EQ(answer_call(call(0x8400'0004, 0x8000'0000, 0), context).x0, 2);  // ON_PENDING
+  EXPECT_EQ(answer_call(call(0xc400'0004, 0x8000'0000, 0), context).x0, 2);
+  EXPECT_EQ(answer_call(call(0x8400'0004, 0x8000'0001, 0), context).x0, 1);  // OFF
+  EXPECT_EQ(answer_call(call(0xc400'0004, 0x8000'0001, 0), context).x0, 1);
+  // Just outside the range: not PSCI, and not one of el2lab's calls either.
+  EXPECT_EQ(answer_call(call(0x8400'0020), {}).x0, kNotSupported);
+  EXPECT_EQ(answer_call(call(0x8500'0000), {}).x0, kNotSupported);
+}
+
+TEST(Psci, RangeAndTableIndex) {
+  EXPECT_TRUE(psci::in_range(0x8400'0000));
+  EXPECT_TRUE(psci::in_range(0x8400'001f));
+  EXPECT_TRUE(psci::in_range(0xc400'0003));
+  EXPECT_FALSE(psci::in_range(0x8400'0020));
+  EXPECT_FALSE(psci::in_range(0xc600'0000));
+  EXPECT_FALSE(psci::in_range(0x0400'0000));
+  // Each function and convention has its own index: SMC32 0-31, SMC64 32-63.
+  EXPECT_EQ(psci::table_index(psci::Function::kVersion), 0u);
+  EXPECT_EQ(psci::table_index(psci::Function::kCpuOn32), 3u);
+  EXPECT_EQ(psci::table_index(psci::Function::kCpuOn64), 35u);
+  EXPECT_EQ(psci::table_index(0xc400'001f), 63u);
+}
+
 TEST(Calls, PsciFeaturesAnswersForWhatIsImplementedAndForEl2labsOwnCalls) {
   EXPECT_EQ(answer_call(call(0x8400'000a, 0xc400'0003), {}).x0, kSuccess);       // CPU_ON
   EXPECT_EQ(answer_call(call(0x8400'000a, 0x8400'0008), {}).x0, kSuccess);       // SYSTEM_OFF

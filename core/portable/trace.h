@@ -21,6 +21,7 @@
 /// what the reader expects was overwritten (or is being written). All fields little-endian.
 
 #include <atomic>
+#include <bit>
 #include <cstddef>
 #include <cstdint>
 #include <string_view>
@@ -126,6 +127,15 @@ struct alignas(64) TraceRecord {
   // Then 16 bytes of padding to 64 (zero; room for a layout version 3).
 };
 static_assert(sizeof(TraceRecord) == 64);
+static_assert(offsetof(TraceRecord, cpu) == offsetof(TraceRecord, kind) + 2 &&
+                  offsetof(TraceRecord, vcpu) == offsetof(TraceRecord, kind) + 4,
+              "kind, cpu and vcpu are one 8-byte word (source_word)");
+static_assert(std::endian::native == std::endian::little, "source_word's byte order");
+
+/// A record's kind, cpu and vcpu fields as the one 8-byte word they occupy (little-endian).
+constexpr std::uint64_t source_word(std::uint16_t kind, std::uint16_t cpu, std::uint32_t vcpu) {
+  return std::uint64_t{kind} | (std::uint64_t{cpu} << 16) | (std::uint64_t{vcpu} << 32);
+}
 
 /// The ring: a header followed by the records.
 template <std::size_t Capacity>
@@ -141,18 +151,26 @@ struct Ring {
 
   /// Appends \p record (its seq is assigned here). Safe to call from several CPUs at once.
   void push(const TraceRecord& record) {
+    push(record.icount, record.esr, record.address, record.guest_pc,
+         source_word(record.kind, record.cpu, record.vcpu));
+  }
+
+  /// The same, with the kind, CPU and vCPU as one source_word(): a writer that knows its CPU
+  /// and vCPU in advance (a vCPU's exit path) adds the kind with one OR, and all three go in
+  /// with one store.
+  void push(std::uint64_t icount, std::uint64_t esr, std::uint64_t address, std::uint64_t guest_pc,
+            std::uint64_t source) {
     const std::uint64_t seq =
         std::atomic_ref<std::uint64_t>(next_seq).fetch_add(1, std::memory_order_relaxed);
     TraceRecord& slot = records[(seq - 1) & (Capacity - 1)];
     // seq = 0 while the slot is rewritten, its number last: a reader sees whole records only.
     __atomic_store_n(&slot.seq, 0, __ATOMIC_RELAXED);
-    slot.icount = record.icount;
-    slot.esr = record.esr;
-    slot.address = record.address;
-    slot.guest_pc = record.guest_pc;
-    slot.kind = record.kind;
-    slot.cpu = record.cpu;
-    slot.vcpu = record.vcpu;
+    slot.icount = icount;
+    slot.esr = esr;
+    slot.address = address;
+    slot.guest_pc = guest_pc;
+    // (The builtin: inlined as one store even where the build says -fno-builtin.)
+    __builtin_memcpy(&slot.kind, &source, sizeof(source));  // kind, cpu, vcpu
     __atomic_store_n(&slot.seq, seq, __ATOMIC_RELEASE);
   }
 };

@@ -39,6 +39,27 @@ TEST(Trace, WrapsAroundKeepingTheNewestRecords) {
   }
 }
 
+TEST(Trace, SourceWordFillsKindCpuAndVcpuWithOneStore) {
+  // The exit path's push: kind, CPU and vCPU as one word (kind OR'd into a word made once).
+  Ring<4> ring;
+  const std::uint64_t who = source_word(0, 3, 0x1234'5678);
+  ring.push(11, 22, 33, 44, who | 0x105);
+  const TraceRecord& r = ring.records[0];
+  EXPECT_EQ(r.seq, 1u);
+  EXPECT_EQ(r.icount, 11u);
+  EXPECT_EQ(r.esr, 22u);
+  EXPECT_EQ(r.address, 33u);
+  EXPECT_EQ(r.guest_pc, 44u);
+  EXPECT_EQ(r.kind, 0x105u);
+  EXPECT_EQ(r.cpu, 3u);
+  EXPECT_EQ(r.vcpu, 0x1234'5678u);
+  // The record form says the same thing.
+  ring.push({0, 1, 2, 3, 4, 0x7, 0xffff, 9});
+  EXPECT_EQ(ring.records[1].kind, 0x7u);
+  EXPECT_EQ(ring.records[1].cpu, 0xffffu);
+  EXPECT_EQ(ring.records[1].vcpu, 9u);
+}
+
 TEST(Trace, HalCallRecordsNameEveryMemberOnce) {
   // Every value below kHalCallEnd but 0 is a member with its own name; the GDB tables are
   // generated from these names, so a gap or a duplicate would mislabel records there.

@@ -270,19 +270,6 @@ bool VirtualGic::redistributor_write(std::uint64_t offset, unsigned width, std::
   return width == 4 || width == 8;  // other RD-frame registers ignore writes
 }
 
-VirtualGic::Delivery VirtualGic::delivery(std::uint32_t intid, std::uint32_t vcpu) const {
-  if (vcpu >= vcpu_count_ || !valid_intid(intid)) return {};
-  const bool banked = intid < 32;
-  const std::uint32_t i = banked ? intid : intid - 32;
-  Delivery d;
-  d.group1 = banked ? cpus_[vcpu].banked.group1[i] : spis_.group1[i];
-  d.priority = banked ? cpus_[vcpu].banked.priority[i] : spis_.priority[i];
-  const bool enabled = banked ? cpus_[vcpu].banked.enabled[i] : spis_.enabled[i];
-  // GICD_CTLR's group enables gate every interrupt of their group, PPIs included.
-  d.deliverable = enabled && (ctlr_ & (d.group1 ? 0x2u : 0x1u)) != 0;
-  return d;
-}
-
 bool VirtualGic::deliverable(std::uint32_t intid, std::uint32_t vcpu) const {
   if (vcpu >= vcpu_count_ || !valid_intid(intid)) return false;
   // GICD_CTLR's group enables gate every interrupt of their group, PPIs included.

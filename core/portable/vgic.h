@@ -60,8 +60,19 @@ class VirtualGic {
     std::uint8_t priority = 0xff;  ///< As priority().
   };
   /// deliverable(), group1() and priority() of \p intid on \p vcpu at once (the injection
-  /// path asks for all three).
-  Delivery delivery(std::uint32_t intid, std::uint32_t vcpu) const;
+  /// path asks for all three). Inline: it is on that path.
+  Delivery delivery(std::uint32_t intid, std::uint32_t vcpu) const {
+    if (vcpu >= vcpu_count_ || !valid_intid(intid)) return {};
+    const bool banked = intid < 32;
+    const std::uint32_t i = banked ? intid : intid - 32;
+    Delivery d;
+    d.group1 = banked ? cpus_[vcpu].banked.group1[i] : spis_.group1[i];
+    d.priority = banked ? cpus_[vcpu].banked.priority[i] : spis_.priority[i];
+    const bool enabled = banked ? cpus_[vcpu].banked.enabled[i] : spis_.enabled[i];
+    // GICD_CTLR's group enables gate every interrupt of their group, PPIs included.
+    d.deliverable = enabled && (ctlr_ & (d.group1 ? 0x2u : 0x1u)) != 0;
+    return d;
+  }
   /// True if the guest has enabled \p intid for \p vcpu and the distributor's group enable is on.
   bool deliverable(std::uint32_t intid, std::uint32_t vcpu) const;
   /// The priority the guest gave \p intid on \p vcpu.

@@ -113,6 +113,16 @@ using VmExit =
                  CpuDown, SystemDown, SendIpi, Halt, Nothing, FailEntry, Unhandled>;
 
 /// \ingroup vm_exit
+/// \brief Alternative \p T of \p exit, which is known to hold it (the caller has switched on
+/// the exit's kind): unchecked, so the compiler emits no test of the variant's index.
+/// (Artificial: in a debugger its code is the caller's line, not libstdc++'s.)
+template <typename T>
+[[gnu::always_inline, gnu::artificial]] inline const T& exit_as(const VmExit& exit) {
+  if (!std::holds_alternative<T>(exit)) __builtin_unreachable();
+  return *std::get_if<T>(&exit);
+}
+
+/// \ingroup vm_exit
 /// \brief The name of exit kind \p kind (a VmExit alternative's index, abi::ExitKind), as the
 /// log prints it; "?" for a number that is no kind.
 std::string_view exit_kind_name(std::size_t kind);

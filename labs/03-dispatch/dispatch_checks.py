@@ -79,18 +79,22 @@ def direct_platform_calls(funcs: dict, hal: str) -> list[str]:
 
 
 def fetch_call_site(funcs: dict, hal: str) -> str:
-    """The instruction run() reaches irq_fetch with: 'bl' (direct) or 'blr' (indirect), found as
-    the first call after the first el2lab_enter_guest call (run() asks which IRQ it was)."""
+    """The instruction run() reaches irq_fetch with: 'bl' (direct) or 'blr' (indirect). After
+    the guest returns (the first el2lab_enter_guest call) run() decodes a trap (a `bl` to
+    decode_sync_exit) or asks which IRQ it was: a `bl` to a function named ...::irq_fetch, or
+    else the first indirect call there."""
     body = funcs.get(f"el2lab::Aarch64VCpu<{hal}>::run()", [])
     after_entry = False
     for _, mnemonic, _, target in body:
         if mnemonic == "bl" and target == "el2lab_enter_guest":
             after_entry = True
             continue
-        if after_entry and mnemonic in ("bl", "blr"):
-            return mnemonic
-    raise Fail("cannot find the irq_fetch call site in Aarch64VCpu<H>::run() (the first call "
-               "after el2lab_enter_guest)")
+        if after_entry and mnemonic == "bl" and "::irq_fetch" in (target or ""):
+            return "bl"
+        if after_entry and mnemonic == "blr":
+            return "blr"
+    raise Fail("cannot find the irq_fetch call site in Aarch64VCpu<H>::run() (a call after "
+               "el2lab_enter_guest, direct to irq_fetch or indirect)")
 
 
 def short(name: str) -> str:

@@ -83,7 +83,8 @@ def current_el_call(elf: Path, around: int = 4) -> CallSite | None:
 def irq_fetch_calls(elf: Path, around: int = 4) -> list[CallSite]:
     """Every direct `bl` to a function named ...::irq_fetch(), in whichever function makes it.
     A HAL that dispatches at run time (lab 03) has none: then the indirect call the vCPU's run()
-    makes after the guest returns (the first call after el2lab_enter_guest) instead."""
+    makes after the guest returns (the first `blr` after el2lab_enter_guest: the direct calls
+    there, such as decode_sync_exit's, are not the HAL's) instead."""
     sites, indirect = [], []
     for name, body in _functions(_objdump(elf, [])):
         entered = False
@@ -93,8 +94,7 @@ def irq_fetch_calls(elf: Path, around: int = 4) -> list[CallSite]:
             if RUN_LOOP.match(name) and not indirect:
                 if text.startswith("bl ") and "<el2lab_enter_guest>" in text:
                     entered = True
-                elif entered and text.startswith(("bl ", "blr ")):
+                elif entered and text.startswith("blr "):
                     entered = False
-                    if text.startswith("blr "):
-                        indirect.append(_site(name, body, i, around))
+                    indirect.append(_site(name, body, i, around))
     return sites or indirect

@@ -1,0 +1,174 @@
+#pragma once
+/// \file
+/// \brief The handlers of the common exits: calls, trapped system registers, MMIO.
+///
+/// Part of Vm<H> (core/el2/vm.h, which includes this file at its end): member definitions kept
+/// in their own file so each side of the run loop reads on its own. Vm<H>::handle() branches
+/// to one of these per exit; each takes the VM's lock only if what it does touches state the
+/// vCPUs share, answers the exit, and reports it (one log line while the kind's limit lasts).
+
+namespace el2lab {
+
+// PSCI calls that are not power requests, and el2lab's own hypercalls (calls.h answers).
+// Only AFFINITY_INFO reads what the vCPUs share (their power states): it alone takes the lock,
+// on a path of its own, so the other calls need no frame for it.
+template <VCpuHal H>
+void Vm<H>::hypercall_exit(const VmExit& exit, std::uint32_t id) {
+  const Hypercall& call = exit_as<Hypercall>(exit);
+  if (reads_power_states(call)) [[unlikely]]
+    return affinity_info_exit(exit, id);
+  const CallAnswer answer =
+      answer_call(call, {nullptr, vcpus_[id].exit_counts(), config_.allow_test_faults});
+  if (answer.fault_at_el2) [[unlikely]]
+    return fault_at_el2_on_purpose();
+  vcpus_[id].set_return_value(static_cast<std::uint64_t>(answer.x0));
+  return report(abi::ExitKind::kHypercall, exit, id, {answer.outcome});
+}
+
+template <VCpuHal H>
+void Vm<H>::affinity_info_exit(const VmExit& exit, std::uint32_t id) {
+  CallAnswer answer;
+  {
+    const SpinLockGuard guard(lock_);
+    answer = answer_call(exit_as<Hypercall>(exit), {&power_, {}, false});
+  }
+  vcpus_[id].set_return_value(static_cast<std::uint64_t>(answer.x0));
+  return report(abi::ExitKind::kHypercall, exit, id, {answer.outcome});
+}
+
+// A trapped read of an ID register (HCR_EL2.TID3) or of an EL1 register (TVM): emulated, or an
+// undefined instruction in the guest if el2lab does not model the register.
+template <VCpuHal H>
+void Vm<H>::sysreg_read_exit(const VmExit& exit, std::uint32_t id) {
+  const SysRegRead& r = exit_as<SysRegRead>(exit);
+  if (const auto value = emulate_sysreg_read(r.key)) [[likely]] {
+    vcpus_[id].set_gpr(r.reg, *value);
+    return report(abi::ExitKind::kSysRegRead, exit, id, {Outcome::kEmulated});
+  }
+  vcpus_[id].inject(InjectedException::kUndefined);
+  return report(abi::ExitKind::kSysRegRead, exit, id, {Outcome::kSysRegNotModelled});
+}
+
+// A trapped write of an EL1 register (TVM): written through to the register.
+template <VCpuHal H>
+void Vm<H>::sysreg_write_exit(const VmExit& exit, std::uint32_t id) {
+  const SysRegWrite& w = exit_as<SysRegWrite>(exit);
+  if (emulate_sysreg_write(w.key, w.value)) [[likely]] {
+    return report(abi::ExitKind::kSysRegWrite, exit, id, {Outcome::kWrittenThrough});
+  }
+  vcpus_[id].inject(InjectedException::kUndefined);
+  return report(abi::ExitKind::kSysRegWrite, exit, id, {Outcome::kSysRegNotModelled});
+}
+
+// The emulated devices are shared by the vCPUs: an MMIO exit holds the VM's lock while the
+// device answers.
+template <VCpuHal H>
+void Vm<H>::mmio_read_exit(const VmExit& exit, std::uint32_t id) {
+  const MmioRead& read = exit_as<MmioRead>(exit);
+  ExitOutcome outcome;
+  {
+    const SpinLockGuard guard(lock_);
+    outcome = mmio_read(read, id);
+  }
+  return report(abi::ExitKind::kMmioRead, exit, id, outcome);
+}
+
+template <VCpuHal H>
+void Vm<H>::mmio_write_exit(const VmExit& exit, std::uint32_t id) {
+  const MmioWrite& write = exit_as<MmioWrite>(exit);
+  ExitOutcome outcome;
+  {
+    const SpinLockGuard guard(lock_);
+    outcome = mmio_write(write, id);
+  }
+  return report(abi::ExitKind::kMmioWrite, exit, id, outcome);
+}
+
+// A physical interrupt made the guest exit: kept or forwarded under the lock (the virtual
+// distributor and the interrupt queues are shared).
+template <VCpuHal H>
+void Vm<H>::interrupt_exit(const VmExit& exit, std::uint32_t id) {
+  const auto intid = static_cast<std::uint32_t>(exit_as<ExternalInterrupt>(exit).vector);
+  ExitOutcome outcome;
+  {
+    const SpinLockGuard guard(lock_);
+    outcome = physical_interrupt(intid, id);
+    deliver_locked(id);  // a forwarded interrupt goes to the guest on this entry
+  }
+  return report(abi::ExitKind::kExternalInterrupt, exit, id, outcome);
+}
+
+// ---- devices: one bus table -------------------------------------------------------------------
+
+// The console's own traffic is answered without a log line (it is what the guest prints).
+template <VCpuHal H>
+ExitOutcome Vm<H>::mmio_read(const MmioRead& r, std::uint32_t id) {
+  const MmioTarget target = mmio_bus_.find(r.address);
+  std::optional<std::uint64_t> value;
+  switch (target.device) {
+    case MmioDevice::kUart: value = uart_.read(target.offset, r.width); break;
+    case MmioDevice::kDistributor:
+      value = vgic_.distributor_read(target.offset, r.width, id);
+      break;
+    case MmioDevice::kRedistributors:
+      value = vgic_.redistributor_read(target.offset, r.width);
+      break;
+    case MmioDevice::kTestDevice: value = test_device_.read(target.offset, r.width); break;
+    case MmioDevice::kHalDevice: value = hal_device_read(target.offset, r.width); break;
+    default: break;
+  }
+  if (!value) return no_device(id);
+  vcpus_[id].complete_mmio_read(r, *value);
+  return {target.device == MmioDevice::kUart ? Outcome::kNone : Outcome::kEmulated};
+}
+
+template <VCpuHal H>
+ExitOutcome Vm<H>::mmio_write(const MmioWrite& w, std::uint32_t id) {
+  const MmioTarget target = mmio_bus_.find(w.address);
+  bool ok = false;
+  switch (target.device) {
+    case MmioDevice::kUart: ok = uart_.write(target.offset, w.width, w.data); break;
+    case MmioDevice::kDistributor: {
+      vgic::SgiRequest sgi;
+      ok = vgic_.distributor_write(target.offset, w.width, w.data, id, &sgi);
+      if (ok && sgi.valid) {  // GICD_SGIR: GICv2's way to send an SGI
+        return send_sgi(vgic::sgi_targets(sgi, id, config_.vcpu_count), sgi.intid, id);
+      }
+      break;
+    }
+    case MmioDevice::kRedistributors:
+      ok = vgic_.redistributor_write(target.offset, w.width, w.data);
+      break;
+    case MmioDevice::kTestDevice: ok = test_device_.write(target.offset, w.width, w.data); break;
+    case MmioDevice::kHalDevice: ok = hal_device_write(target.offset, w.width, w.data); break;
+    default: break;
+  }
+  if (!ok) return no_device(id);
+  return {target.device == MmioDevice::kUart ? Outcome::kNone : Outcome::kEmulated};
+}
+
+template <VCpuHal H>
+std::optional<std::uint64_t> Vm<H>::hal_device_read(std::uint64_t offset, unsigned width) {
+  if constexpr (HalHasGuestDevice<H>) {
+    return H::guest_device_read(offset, width);
+  } else {
+    return std::nullopt;
+  }
+}
+
+template <VCpuHal H>
+bool Vm<H>::hal_device_write(std::uint64_t offset, unsigned width, std::uint64_t value) {
+  if constexpr (HalHasGuestDevice<H>) {
+    return H::guest_device_write(offset, width, value);
+  } else {
+    return false;
+  }
+}
+
+template <VCpuHal H>
+ExitOutcome Vm<H>::no_device(std::uint32_t id) {
+  vcpus_[id].inject(InjectedException::kDataAbort);
+  return {Outcome::kNoDevice};
+}
+
+}  // namespace el2lab
