@@ -209,6 +209,7 @@ class Vm {
   // The handlers of the common exits (vm_exits.h).
   [[gnu::noinline]] void hypercall_exit(const VmExit& exit, std::uint32_t id);
   [[gnu::noinline]] void affinity_info_exit(const VmExit& exit, std::uint32_t id);
+  [[gnu::noipa, gnu::cold]] void test_fault_exit();
   [[gnu::noinline]] void mmio_read_exit(const VmExit& exit, std::uint32_t id);
   [[gnu::noinline]] void mmio_write_exit(const VmExit& exit, std::uint32_t id);
   [[gnu::noinline]] void sysreg_read_exit(const VmExit& exit, std::uint32_t id);

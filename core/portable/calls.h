@@ -33,7 +33,28 @@ struct CallContext {
 /// \ingroup vmm
 /// \brief PSCI_FEATURES for \p function: SUCCESS for every PSCI function el2lab implements and
 /// for el2lab's own calls (so a guest can probe for them safely), NOT_SUPPORTED otherwise.
-std::int64_t psci_feature(std::uint32_t function);
+inline std::int64_t psci_feature(std::uint32_t function) {
+  switch (static_cast<psci::Function>(function)) {
+    case psci::Function::kVersion:
+    case psci::Function::kFeatures:
+    case psci::Function::kCpuOn32:
+    case psci::Function::kCpuOn64:
+    case psci::Function::kCpuOff:
+    case psci::Function::kAffinityInfo32:
+    case psci::Function::kAffinityInfo64:
+    case psci::Function::kMigrateInfoType:
+    case psci::Function::kSystemOff:
+    case psci::Function::kSystemReset: return static_cast<std::int64_t>(psci::Status::kSuccess);
+    default: break;
+  }
+  // el2lab's own calls answer too: on a machine without el2lab an unknown HVC is an undefined
+  // instruction, but PSCI_FEATURES is not.
+  switch (static_cast<abi::Hypercall>(function)) {
+    case abi::Hypercall::kExitCount:
+    case abi::Hypercall::kNop: return static_cast<std::int64_t>(psci::Status::kSuccess);
+    default: return static_cast<std::int64_t>(psci::Status::kNotSupported);
+  }
+}
 
 /// \ingroup vmm
 /// \brief Whether answering \p call reads state the vCPUs share (AFFINITY_INFO reads the power

@@ -25,7 +25,15 @@ constexpr std::uint64_t width_mask(unsigned bytes) {
   const auto fid = static_cast<std::uint32_t>(trap.x[0]);
   // PSCI's power requests get their own exit reasons; one mask test keeps every other call
   // (el2lab's own, vendors') off the switch, which is a jump table (see psci::table_index).
-  if (psci::in_range(fid)) {
+  // One bit per PSCI function that is a power request, tested before the switch: the other
+  // PSCI calls (PSCI_VERSION, FEATURES...) pass with a shift and a bit test.
+  constexpr std::uint64_t kPowerRequests =
+      (std::uint64_t{1} << psci::table_index(psci::Function::kCpuOn32)) |
+      (std::uint64_t{1} << psci::table_index(psci::Function::kCpuOn64)) |
+      (std::uint64_t{1} << psci::table_index(psci::Function::kCpuOff)) |
+      (std::uint64_t{1} << psci::table_index(psci::Function::kSystemOff)) |
+      (std::uint64_t{1} << psci::table_index(psci::Function::kSystemReset));
+  if (psci::in_range(fid) && ((kPowerRequests >> psci::table_index(fid)) & 1) != 0) {
     switch (psci::table_index(fid)) {
       case psci::table_index(psci::Function::kCpuOn32):
       case psci::table_index(psci::Function::kCpuOn64):
@@ -51,34 +59,33 @@ constexpr std::uint64_t width_mask(unsigned bytes) {
   return trap.x[0];
 }
 
-// Returns the IPA (the exit's main argument).
+// Returns the IPA (the exit's main argument). The syndrome's fields are read by name straight
+// from the ISS (esr::DataAbort's field descriptions), only those this exit needs.
 [[gnu::always_inline]] inline std::uint64_t decode_data_abort(const SyncTrap& trap, VmExit& out) {
-  const esr::Syndrome syndrome(trap.esr);
-  const auto abort = esr::DataAbort::decode(syndrome.iss());
+  using Abort = esr::DataAbort;
+  const std::uint32_t iss = esr::Syndrome(trap.esr).iss();
   const std::uint64_t ipa = fault_ipa(trap.hpfar, trap.far);
-  if (abort.s1ptw) {
-    out.emplace<Unhandled>(
-        Unhandled{trap.esr, ipa, "stage-2 fault on the guest's own page-table walk"});
-    return ipa;
-  }
-  if (!esr::is_translation_fault(abort.dfsc)) {
-    out.emplace<Unhandled>(
-        Unhandled{trap.esr, ipa, "stage-2 abort that is not a translation fault"});
-    return ipa;
-  }
-  if (!abort.isv) {
+  const char* refused = nullptr;
+  if (Abort::kS1ptw.test(iss)) {
+    refused = "stage-2 fault on the guest's own page-table walk";
+  } else if (!esr::is_translation_fault(static_cast<std::uint8_t>(Abort::kDfsc.get(iss)))) {
+    refused = "stage-2 abort that is not a translation fault";
+  } else if (!Abort::kIsv.test(iss)) {
     // Load/store pair, writeback or SIMD access: the syndrome does not say which register,
     // so the access cannot be emulated without decoding the instruction.
-    out.emplace<Unhandled>(
-        Unhandled{trap.esr, ipa, "MMIO access without a valid syndrome (ISV=0)"});
+    refused = "MMIO access without a valid syndrome (ISV=0)";
+  }
+  if (refused != nullptr) [[unlikely]] {
+    out.emplace<Unhandled>(Unhandled{trap.esr, ipa, refused});
     return ipa;
   }
-  const unsigned width = abort.access_bytes();
-  if (abort.wnr) {
-    out.emplace<MmioWrite>(MmioWrite{ipa, width, reg_or_zero(trap, abort.srt) & width_mask(width)});
+  const unsigned width = 1u << Abort::kSas.get(iss);
+  const auto reg = static_cast<unsigned>(Abort::kSrt.get(iss));
+  if (Abort::kWnr.test(iss)) {
+    out.emplace<MmioWrite>(MmioWrite{ipa, width, reg_or_zero(trap, reg) & width_mask(width)});
     return ipa;
   }
-  out.emplace<MmioRead>(MmioRead{ipa, width, abort.srt, abort.sf, abort.sse});
+  out.emplace<MmioRead>(MmioRead{ipa, width, reg, Abort::kSf.test(iss), Abort::kSse.test(iss)});
   return ipa;
 }
 
@@ -121,24 +128,33 @@ SyncDecode decode_sync_exit(std::uint64_t esr, std::uint64_t far, std::uint64_t 
                             const std::uint64_t* x, VmExit& exit) {
   const SyncTrap trap{esr, far, hpfar, std::span<const std::uint64_t, 31>(x, 31)};
   const esr::Syndrome syndrome(trap.esr);
+  // The PC advance and the argument as two locals returned once: the pair stays in registers
+  // (x0, x1) instead of a stack slot the cases share.
+  std::uint64_t advance = 4;  // past the trapping instruction
+  std::uint64_t argument = 0;
   switch (syndrome.ec()) {
-    case esr::ExceptionClass::kHvc64: return {0, decode_call(trap, false, exit)};
-    case esr::ExceptionClass::kSmc64: return {4, decode_call(trap, true, exit)};
-    case esr::ExceptionClass::kDataAbortLower: return {4, decode_data_abort(trap, exit)};
-    case esr::ExceptionClass::kSysReg64: return {4, decode_sysreg(trap, exit)};
+    case esr::ExceptionClass::kHvc64:
+      advance = 0;  // the preferred return address of an HVC is already the next instruction
+      argument = decode_call(trap, false, exit);
+      break;
+    case esr::ExceptionClass::kSmc64: argument = decode_call(trap, true, exit); break;
+    case esr::ExceptionClass::kDataAbortLower: argument = decode_data_abort(trap, exit); break;
+    case esr::ExceptionClass::kSysReg64: argument = decode_sysreg(trap, exit); break;
     case esr::ExceptionClass::kWfxTrap:
       exit.emplace<Halt>(Halt{esr::WfxTrap::decode(syndrome.iss()).is_wfe()});
-      return {4, 0};
-    case esr::ExceptionClass::kInstrAbortLower: {
-      const std::uint64_t ipa = fault_ipa(trap.hpfar, trap.far);
+      break;
+    case esr::ExceptionClass::kInstrAbortLower:
+      advance = 0;
+      argument = fault_ipa(trap.hpfar, trap.far);
       exit.emplace<Unhandled>(
-          Unhandled{trap.esr, ipa, "instruction fetch from an address that is not guest RAM"});
-      return {0, ipa};
-    }
+          Unhandled{trap.esr, argument, "instruction fetch from an address that is not guest RAM"});
+      break;
     default:
+      advance = 0;
       exit.emplace<Unhandled>(Unhandled{trap.esr, 0, "a trap the hypervisor does not model"});
-      return {0, 0};
+      break;
   }
+  return {advance, argument};
 }
 
 }  // namespace el2lab

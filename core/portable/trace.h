@@ -160,18 +160,20 @@ struct Ring {
   /// with one store.
   void push(std::uint64_t icount, std::uint64_t esr, std::uint64_t address, std::uint64_t guest_pc,
             std::uint64_t source) {
+    // The slots' address first: the compiler then forms it once, not again after the atomic.
+    TraceRecord* const slots = records;
     const std::uint64_t seq =
         std::atomic_ref<std::uint64_t>(next_seq).fetch_add(1, std::memory_order_relaxed);
-    TraceRecord& slot = records[(seq - 1) & (Capacity - 1)];
+    TraceRecord* const slot = slots + ((seq - 1) & (Capacity - 1));
     // seq = 0 while the slot is rewritten, its number last: a reader sees whole records only.
-    __atomic_store_n(&slot.seq, 0, __ATOMIC_RELAXED);
-    slot.icount = icount;
-    slot.esr = esr;
-    slot.address = address;
-    slot.guest_pc = guest_pc;
+    __atomic_store_n(&slot->seq, 0, __ATOMIC_RELAXED);
+    slot->icount = icount;
+    slot->esr = esr;
+    slot->address = address;
+    slot->guest_pc = guest_pc;
     // (The builtin: inlined as one store even where the build says -fno-builtin.)
-    __builtin_memcpy(&slot.kind, &source, sizeof(source));  // kind, cpu, vcpu
-    __atomic_store_n(&slot.seq, seq, __ATOMIC_RELEASE);
+    __builtin_memcpy(&slot->kind, &source, sizeof(source));  // kind, cpu, vcpu
+    __atomic_store_n(&slot->seq, seq, __ATOMIC_RELEASE);
   }
 };
 

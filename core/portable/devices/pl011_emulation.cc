@@ -16,7 +16,7 @@ constexpr std::uint8_t kIds[8] = {0x11, 0x10, 0x14, 0x00, 0x0d, 0xf0, 0x05, 0xb1
 
 // PL011 registers are 32-bit or narrower; accept 8/16/32-bit aligned accesses.
 bool valid(std::uint64_t offset, unsigned width) {
-  return (width == 1 || width == 2 || width == 4) && offset % width == 0 && offset < 0x1000;
+  return (width == 1 || width == 2 || width == 4) && (offset & (width - 1)) == 0 && offset < 0x1000;
 }
 
 }  // namespace
