@@ -166,26 +166,12 @@ class Vm {
     }
   }
 
-  // Frees the list registers whose interrupts vCPU `id` has finished (after an exit). Its own
-  // function, so the loop keeps no registers for it.
-  [[gnu::noinline]] void reap(std::uint32_t id) {
-    HardwareListRegisters<H> lrs{id, vcpus_[id].exit_pc()};
-    irqs_[id].reap(lrs);
-  }
-
-  // Moves vCPU `id`'s queued virtual interrupts into its list registers (before an entry).
-  [[gnu::noinline]] void deliver(std::uint32_t id) {
-    const SpinLockGuard guard(lock_);
-    deliver_locked(id);
-  }
-
-  // The same, by an exit handler that holds the lock already: an exit that queued interrupts
-  // for its own vCPU delivers them at once, without taking the lock a second time.
-  void deliver_locked(std::uint32_t id) {
-    if (irqs_[id].pending_unlocked() == 0) return;
-    HardwareListRegisters<H> lrs{id, vcpus_[id].frame().elr};
-    irqs_[id].deliver(lrs, vgic_, id);
-  }
+  // The virtual interrupts of vCPU `id` between exits (vm_interrupts.h): reap() frees the list
+  // registers the guest finished (after an exit), deliver() fills free ones with what is queued
+  // (before an entry), deliver_locked() is deliver() by a handler that holds the lock already.
+  [[gnu::noinline]] void reap(std::uint32_t id);
+  [[gnu::noinline]] void deliver(std::uint32_t id);
+  void deliver_locked(std::uint32_t id);
 
   // Acts on one exit of vCPU `id`: hands it to the handler of its kind. Each handler takes
   // the VM's lock if what it does needs it, and logs what it did (report()). The handlers are

@@ -1,12 +1,35 @@
 #pragma once
 /// \file
-/// \brief The VM's interrupt side: physical interrupts the HAL acknowledged, SGIs between vCPUs,
-/// and WFI (a vCPU that sleeps at EL2 until an interrupt wakes it).
+/// \brief The VM's interrupt side: the list registers between exits, physical interrupts the HAL
+/// acknowledged, SGIs between vCPUs, and WFI (a vCPU that sleeps at EL2 until an interrupt
+/// wakes it).
 ///
 /// Part of Vm<H> (core/el2/vm.h, which includes this file at its end): member definitions kept
 /// in their own file so each side of the run loop reads on its own.
 
 namespace el2lab {
+
+// Its own function, so the run loop keeps no registers for it.
+template <VCpuHal H>
+void Vm<H>::reap(std::uint32_t id) {
+  HardwareListRegisters<H> lrs{id, vcpus_[id].exit_pc()};
+  irqs_[id].reap(lrs);
+}
+
+template <VCpuHal H>
+void Vm<H>::deliver(std::uint32_t id) {
+  const SpinLockGuard guard(lock_);
+  deliver_locked(id);
+}
+
+// An exit that queued interrupts for its own vCPU delivers them at once, without taking the
+// lock a second time.
+template <VCpuHal H>
+void Vm<H>::deliver_locked(std::uint32_t id) {
+  if (irqs_[id].pending_unlocked() == 0) return;
+  HardwareListRegisters<H> lrs{id, vcpus_[id].frame().elr};
+  irqs_[id].deliver(lrs, vgic_, id);
+}
 
 template <VCpuHal H>
 ExitOutcome Vm<H>::physical_interrupt(std::uint32_t intid, std::uint32_t id) {
