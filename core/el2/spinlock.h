@@ -42,10 +42,6 @@ class SpinLockGuard {
  public:
   /// Takes \p lock.
   explicit SpinLockGuard(SpinLock& lock) : lock_(lock) { lock_.lock(); }
-  /// Takes \p lock only if \p take (for a path that needs it on some inputs only).
-  SpinLockGuard(SpinLock& lock, bool take) : lock_(lock), held_(take) {
-    if (take) lock_.lock();
-  }
   /// Releases it, unless it was already let go of.
   ~SpinLockGuard() {
     if (held_) lock_.unlock();
