@@ -5,22 +5,22 @@
 #include "core/portable/gic_registers.h"
 
 namespace el2lab::gic {
+
+detail::ExitPathState detail::exit_path;
+
 namespace {
 
-GicVersion gic_version = GicVersion::kUnknown;
-// List registers per CPU interface, read in init_cpu(): the run loop asks on every exit, and on
-// GICv2 the answer would otherwise be an MMIO read each time.
-unsigned lr_count = 0;
-std::uint64_t gicd_base = 0, gicr_base = 0, gicr_size = 0, gicc_base = 0, gich_base = 0,
-              gicv_base = 0;
+// The version, the list-register count (read in init_cpu(): the run loop asks on every exit,
+// and on GICv2 the answer would otherwise be an MMIO read each time) and the GICv2 CPU
+// interfaces are in detail::exit_path, which the inline operations of gic_driver.h read.
+std::uint64_t gicd_base = 0, gicr_base = 0, gicr_size = 0, gicv_base = 0;
 // How send_kick() addresses each logical CPU: its MPIDR (GICv3 affinity routing) or its CPU
 // interface's bit in a GICD_SGIR target list (GICv2), recorded by the CPU itself in init_cpu().
 std::uint64_t cpu_mpidr[board::kMaxCpus] = {};
 std::uint8_t cpu_interface_mask[board::kMaxCpus] = {};
 
-volatile std::uint32_t& mmio32(std::uint64_t address) {
-  return *reinterpret_cast<volatile std::uint32_t*>(address);
-}
+using detail::exit_path;
+using detail::mmio32;
 volatile std::uint64_t& mmio64(std::uint64_t address) {
   return *reinterpret_cast<volatile std::uint64_t*>(address);
 }
@@ -80,23 +80,28 @@ void init_cpu_v2() {
   prio[kHypervisorTimerPpi] = kHypervisorPriority;
   mmio32(gicd_base + gicd::kIsenabler) = (1u << kVirtualTimerPpi) | (1u << kMaintenancePpi) |
                                          (1u << kKickSgi) | (1u << kHypervisorTimerPpi);
-  mmio32(gicc_base + gicc::kPmr) = 0xff;
-  mmio32(gicc_base + gicd::kCtlr) = 0x1 | (1u << 9);
-  mmio32(gich_base + gich::kHcr) = 1;  // En
+  mmio32(exit_path.gicc_base + gicc::kPmr) = 0xff;
+  mmio32(exit_path.gicc_base + gicd::kCtlr) = 0x1 | (1u << 9);
+  mmio32(exit_path.gich_base + gich::kHcr) = 1;  // En
+}
+
+void set_list_register_count(unsigned count) {
+  exit_path.lr_count = count;
+  exit_path.lr_mask = count >= 32 ? ~0u : (1u << count) - 1;
 }
 
 }  // namespace
 
 void init_distributor(const MachineInfo& machine) {
-  gic_version = machine.gic;
+  exit_path.version = machine.gic;
   gicd_base = machine.gic_distributor.base;
-  if (gic_version == GicVersion::kV3) {
+  if (exit_path.version == GicVersion::kV3) {
     gicr_base = machine.gic_redistributor.base;
     gicr_size = machine.gic_redistributor.size;
     mmio32(gicd_base + gicd::kCtlr) = (1u << 4) | 0x2;  // ARE, EnableGrp1 (single security state)
-  } else if (gic_version == GicVersion::kV2) {
-    gicc_base = machine.gic_redistributor.base;
-    gich_base = machine.gic_hyp_interface.base;
+  } else if (exit_path.version == GicVersion::kV2) {
+    exit_path.gicc_base = machine.gic_redistributor.base;
+    exit_path.gich_base = machine.gic_hyp_interface.base;
     gicv_base = machine.gic_virtual_cpu.base;
     mmio32(gicd_base + gicd::kCtlr) = 0x1;  // EnableGrp0
   }
@@ -106,62 +111,30 @@ void init_cpu(std::uint32_t index, std::uint64_t mpidr) {
   if (index < board::kMaxCpus) {
     cpu_mpidr[index] = mpidr;
     // GICD_ITARGETSR0..7 are banked: each byte reads as the reading CPU's own interface bit.
-    if (gic_version == GicVersion::kV2) {
+    if (exit_path.version == GicVersion::kV2) {
       cpu_interface_mask[index] =
           *reinterpret_cast<volatile std::uint8_t*>(gicd_base + gicd::kItargetsr);
     }
   }
-  if (gic_version == GicVersion::kV3) {
+  if (exit_path.version == GicVersion::kV3) {
     init_cpu_v3(mpidr);
-    lr_count = static_cast<unsigned>(sysreg::ich_vtr_el2::read() & 0x1f) + 1;
+    set_list_register_count(static_cast<unsigned>(sysreg::ich_vtr_el2::read() & 0x1f) + 1);
   }
-  if (gic_version == GicVersion::kV2) {
+  if (exit_path.version == GicVersion::kV2) {
     init_cpu_v2();
-    lr_count = (mmio32(gich_base + gich::kVtr) & 0x3f) + 1;
+    set_list_register_count((mmio32(exit_path.gich_base + gich::kVtr) & 0x3f) + 1);
   }
 }
 
 void send_kick(std::uint32_t index) {
   if (index >= board::kMaxCpus) return;
   asm volatile("dsb ishst" ::: "memory");  // what the kick announces is visible first
-  if (gic_version == GicVersion::kV3) {
+  if (exit_path.version == GicVersion::kV3) {
     const std::uint64_t value = encode_sgi1r(kKickSgi, cpu_mpidr[index]);
     sysreg::icc_sgi1r_el1::write(value);
     asm volatile("isb");
-  } else if (gic_version == GicVersion::kV2) {
+  } else if (exit_path.version == GicVersion::kV2) {
     mmio32(gicd_base + gicd::kSgir) = (std::uint32_t{cpu_interface_mask[index]} << 16) | kKickSgi;
-  }
-}
-
-GicVersion version() {
-  return gic_version;
-}
-
-std::uint32_t acknowledge() {
-  if (gic_version == GicVersion::kV3) {
-    const auto intid = static_cast<std::uint32_t>(sysreg::icc_iar1_el1::read() & 0xff'ffff);
-    asm volatile("dsb sy" ::: "memory");
-    return intid;
-  }
-  if (gic_version == GicVersion::kV2) return mmio32(gicc_base + gicc::kIar) & 0x3ff;
-  return kSpurious;
-}
-
-void priority_drop(std::uint32_t intid) {
-  if (gic_version == GicVersion::kV3) {
-    sysreg::icc_eoir1_el1::write(intid);
-    asm volatile("isb");
-  } else if (gic_version == GicVersion::kV2) {
-    mmio32(gicc_base + gicc::kEoir) = intid;
-  }
-}
-
-void deactivate(std::uint32_t intid) {
-  if (gic_version == GicVersion::kV3) {
-    sysreg::icc_dir_el1::write(intid);
-    asm volatile("isb");
-  } else if (gic_version == GicVersion::kV2) {
-    mmio32(gicc_base + gicc::kDir) = intid;
   }
 }
 
@@ -171,41 +144,6 @@ void wait_for_kick() {
     priority_drop(intid);
     deactivate(intid);
   }
-}
-
-unsigned list_register_count() {
-  return lr_count;
-}
-
-ListEntry read_list_register(unsigned n) {
-  if (gic_version == GicVersion::kV2)
-    return decode_lr_v2(mmio32(gich_base + gich::kLr0 + 4ull * n));
-  return decode_lr_v3(sysreg::read_ich_lr(n));
-}
-
-void write_list_register(unsigned n, const ListEntry& entry) {
-  if (gic_version == GicVersion::kV2) {
-    mmio32(gich_base + gich::kLr0 + 4ull * n) = encode_lr_v2(entry);
-    return;
-  }
-  // No ISB: the guest sees the entry after the ERET that enters it (a context synchronization
-  // event), and nothing at EL2 reads the interface's state between the write and that ERET.
-  sysreg::write_ich_lr(n, encode_lr_v3(entry));
-}
-
-std::uint32_t empty_list_registers() {
-  const std::uint32_t all = lr_count >= 32 ? ~0u : (1u << lr_count) - 1;
-  // ELRSR alone is not enough: an entry asking for an EOI maintenance interrupt does not count
-  // as empty there even once the guest has finished it; EISR names those.
-  if (gic_version == GicVersion::kV3) {
-    return static_cast<std::uint32_t>(sysreg::ich_elrsr_el2::read() |
-                                      sysreg::ich_eisr_el2::read()) &
-           all;
-  }
-  if (gic_version == GicVersion::kV2) {
-    return (mmio32(gich_base + gich::kElrsr0) | mmio32(gich_base + gich::kEisr0)) & all;
-  }
-  return 0;
 }
 
 std::uint64_t virtual_cpu_interface() {

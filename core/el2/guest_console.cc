@@ -14,11 +14,14 @@ fmt::Buffer<256> pending_line;
 
 void guest_console_put(char c) {
   if (c == '\r') return;  // Console::put turns "\n" into "\r\n" itself
-  pending_line.put(std::string_view(&c, 1));
-  if (c == '\n' || pending_line.view().size() == 256) guest_console_flush();
+  pending_line.put(c);
+  if (c == '\n' || pending_line.full()) [[unlikely]]
+    return guest_console_flush();
 }
 
-void guest_console_flush() {
+// Out of line: guest_console_put() then needs no frame for the byte that only goes into the
+// line (a tail call here once the line is complete).
+[[gnu::noinline]] void guest_console_flush() {
   const ConsoleLock lock;
   console().put(pending_line.view());
   pending_line.clear();

@@ -12,10 +12,8 @@
 /// time. The instruction is emitted with the generic `S<op0>_<op1>_C<n>_C<m>_<op2>` name the
 /// assembler accepts for any register; disassemblers still print the architectural name.
 
-#include <array>
 #include <cstdint>
 #include <type_traits>
-#include <utility>
 
 #include "core/portable/esr_iss.h"
 #include "core/portable/registers.h"
@@ -178,28 +176,52 @@ template <unsigned N>
 using ich_lr_el2 = Register<3, 4, 12, 12 + N / 8, N % 8>;
 /// \}
 
-/// \cond INTERNAL
-namespace detail {
-template <std::size_t... N>
-constexpr auto lr_readers(std::index_sequence<N...>) {
-  return std::array<std::uint64_t (*)(), sizeof...(N)>{&ich_lr_el2<N>::read...};
-}
-template <std::size_t... N>
-constexpr auto lr_writers(std::index_sequence<N...>) {
-  return std::array<void (*)(std::uint64_t), sizeof...(N)>{&ich_lr_el2<N>::write...};
-}
-inline constexpr auto kLrReaders = lr_readers(std::make_index_sequence<16>{});
-inline constexpr auto kLrWriters = lr_writers(std::make_index_sequence<16>{});
-}  // namespace detail
-/// \endcond
+// A switch, not a table of accessor functions: the exit path writes list registers, and a
+// call through a table would make its callers spill their registers around it.
 
 /// ICH_LR<n>_EL2 for a run-time \p n (below 16; others read as 0).
 inline std::uint64_t read_ich_lr(unsigned n) {
-  return n < detail::kLrReaders.size() ? detail::kLrReaders[n]() : 0;
+  switch (n) {
+    case 0: return ich_lr_el2<0>::read();
+    case 1: return ich_lr_el2<1>::read();
+    case 2: return ich_lr_el2<2>::read();
+    case 3: return ich_lr_el2<3>::read();
+    case 4: return ich_lr_el2<4>::read();
+    case 5: return ich_lr_el2<5>::read();
+    case 6: return ich_lr_el2<6>::read();
+    case 7: return ich_lr_el2<7>::read();
+    case 8: return ich_lr_el2<8>::read();
+    case 9: return ich_lr_el2<9>::read();
+    case 10: return ich_lr_el2<10>::read();
+    case 11: return ich_lr_el2<11>::read();
+    case 12: return ich_lr_el2<12>::read();
+    case 13: return ich_lr_el2<13>::read();
+    case 14: return ich_lr_el2<14>::read();
+    case 15: return ich_lr_el2<15>::read();
+    default: return 0;
+  }
 }
 /// Writes ICH_LR<n>_EL2 for a run-time \p n (below 16; others are ignored).
 inline void write_ich_lr(unsigned n, std::uint64_t value) {
-  if (n < detail::kLrWriters.size()) detail::kLrWriters[n](value);
+  switch (n) {
+    case 0: return ich_lr_el2<0>::write(value);
+    case 1: return ich_lr_el2<1>::write(value);
+    case 2: return ich_lr_el2<2>::write(value);
+    case 3: return ich_lr_el2<3>::write(value);
+    case 4: return ich_lr_el2<4>::write(value);
+    case 5: return ich_lr_el2<5>::write(value);
+    case 6: return ich_lr_el2<6>::write(value);
+    case 7: return ich_lr_el2<7>::write(value);
+    case 8: return ich_lr_el2<8>::write(value);
+    case 9: return ich_lr_el2<9>::write(value);
+    case 10: return ich_lr_el2<10>::write(value);
+    case 11: return ich_lr_el2<11>::write(value);
+    case 12: return ich_lr_el2<12>::write(value);
+    case 13: return ich_lr_el2<13>::write(value);
+    case 14: return ich_lr_el2<14>::write(value);
+    case 15: return ich_lr_el2<15>::write(value);
+    default: return;
+  }
 }
 
 /// Writes a typed HCR_EL2 value and synchronises the context so it applies at once.

@@ -98,8 +98,10 @@ class Aarch64VCpu {
   /// answered before returning; the caller handles the rest and calls run() again.
   [[gnu::noinline]] const VmExit& run() {
     // What is rarely needed before an entry — the first run on this CPU, starting or stopping
-    // the turn tick, refusing a PSTATE that is not EL1/EL0 — is one test on the common path.
-    if (!loaded_ || sharing() != tick_armed_ || check_guest_entry(frame_.spsr)) [[unlikely]] {
+    // the turn tick, refusing a PSTATE that is not EL1/EL0 — is one flag and one SPSR test on
+    // the common path.
+    if (__atomic_load_n(&entry_work_, __ATOMIC_RELAXED) || check_guest_entry(frame_.spsr))
+        [[unlikely]] {
       if (!prepare_entry()) return exit_;
     }
     for (;;) {
@@ -142,16 +144,23 @@ class Aarch64VCpu {
     fp_ = FpContext{};
     trap_ = GuestTrap{};  // no exit yet in this power cycle (what the panic report checks)
     loaded_ = false;
+    __atomic_store_n(&entry_work_, true, __ATOMIC_RELAXED);
   }
 
   /// Where run() looks whether this vCPU shares the machine with other vCPUs that are on:
   /// then the turn tick runs while it is in its guest (see turn_tick.h). The VM's flag, set
-  /// once; it changes when a vCPU is switched on or off.
+  /// once; it changes when a vCPU is switched on or off, and whoever changes it calls
+  /// sharing_changed() on every vCPU.
   void share_cpu_time(const std::atomic<bool>* sharing) { sharing_ = sharing; }
+  /// The VM's sharing flag changed (from any CPU): the next run() looks at it again. (The flag
+  /// is stored first; this release pairs with the acquire in prepare_entry().)
+  void sharing_changed() { __atomic_store_n(&entry_work_, true, __ATOMIC_RELEASE); }
   /// Stops the turn tick (before the CPU sleeps or its vCPU goes off); run() restarts it.
   void stop_turn_tick() {
+    if (!tick_armed_) return;  // not running: nothing to stop (this CPU arms it only in run())
     turn_tick::disarm();
     tick_armed_ = false;
+    __atomic_store_n(&entry_work_, true, __ATOMIC_RELAXED);  // run() decides whether to restart it
   }
 
   /// The value a hypercall returns to the guest (x0).
@@ -230,6 +239,10 @@ class Aarch64VCpu {
     sysreg::vtcr_el2::write(vtcr_);
     sysreg::vttbr_el2::write(vttbr_);
     asm volatile("isb; tlbi vmalls12e1is; dsb ish; isb" ::: "memory");
+    // The turn tick's timer as tick_armed_ says (off), whatever the CPU came up with: from here
+    // on only prepare_entry() and stop_turn_tick() change it, and they go by that flag.
+    turn_tick::disarm();
+    tick_armed_ = false;
     trace_source_ = trace::source_word(0, static_cast<std::uint16_t>(this_cpu().index), id_);
     loaded_ = true;
     record_event(trace::Kind::kGuestEntry, frame_.elr);
@@ -238,12 +251,15 @@ class Aarch64VCpu {
   // The rare work before an entry (see run()). False if the guest must not be entered: then
   // exit_ says why (FailEntry).
   [[gnu::noinline]] bool prepare_entry() {
+    // Cleared before the sharing flag is read: a change made after this still sets it again.
+    static_cast<void>(__atomic_exchange_n(&entry_work_, false, __ATOMIC_ACQUIRE));
     if (!loaded_) load();
     // Never ERET into anything but EL1/EL0: with a corrupted SPSR the guest would run at EL2.
     if (auto failure = check_guest_entry(frame_.spsr)) {
       exit_.emplace<FailEntry>(*failure);
       trap_.kind = static_cast<std::uint32_t>(exit_.index());
       ++exit_counts_[exit_.index()];
+      __atomic_store_n(&entry_work_, true, __ATOMIC_RELAXED);  // the rest next time
       return false;
     }
     const bool share = sharing();
@@ -344,6 +360,10 @@ class Aarch64VCpu {
   El1Context el1_;
   FpContext fp_{};
   bool loaded_ = false;
+  // run() has rare work before the next entry (prepare_entry()): not loaded yet, or the VM's
+  // sharing flag or the turn tick changed since it last looked. Set by other CPUs too, so read
+  // and written with atomic builtins (a plain bool: GDB prints it as one).
+  bool entry_work_ = true;
   // Its trace records' CPU (the one it was loaded on) and vCPU, as a trace::source_word()
   // without the kind.
   std::uint64_t trace_source_ = 0;

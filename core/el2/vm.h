@@ -187,6 +187,7 @@ class Vm {
       case abi::ExitKind::kSysRegRead: return sysreg_read_exit(exit, id);
       case abi::ExitKind::kSysRegWrite: return sysreg_write_exit(exit, id);
       case abi::ExitKind::kExternalInterrupt: return interrupt_exit(exit, id);
+      case abi::ExitKind::kHalt: return halt_exit(exit, id);
       case abi::ExitKind::kNothing: return;
       default: return rare_exit(exit, id, kind);
     }
@@ -201,6 +202,7 @@ class Vm {
   [[gnu::noinline]] void sysreg_read_exit(const VmExit& exit, std::uint32_t id);
   [[gnu::noinline]] void sysreg_write_exit(const VmExit& exit, std::uint32_t id);
   [[gnu::noinline]] void interrupt_exit(const VmExit& exit, std::uint32_t id);
+  [[gnu::noinline]] void halt_exit(const VmExit& exit, std::uint32_t id);
 
   // The exits that are not on any hot path, kept out of handle() so its frame stays small.
   // They all touch shared state: the lock is held throughout (halt() lets go of it while the
@@ -212,7 +214,7 @@ class Vm {
       case abi::ExitKind::kCpuUp: outcome = cpu_up(*std::get_if<CpuUp>(&exit), id); break;
       case abi::ExitKind::kCpuDown:
         power_.cpu_off(id);
-        sharing_.store(vcpus_not_off() > 1, std::memory_order_relaxed);
+        set_sharing(vcpus_not_off() > 1);
         outcome.what = power_.any_on() ? Outcome::kCpuOffWaits : Outcome::kLastVcpuOff;
         break;
       case abi::ExitKind::kSystemDown: report(kind, exit, id, {Outcome::kPoweredOff}); end_run();
@@ -222,10 +224,6 @@ class Vm {
                            static_cast<std::uint32_t>(ipi.vector), id);
         break;
       }
-      case abi::ExitKind::kHalt:
-        outcome = halt(*std::get_if<Halt>(&exit), id, guard);
-        deliver_locked(id);  // what woke the vCPU
-        break;
       case abi::ExitKind::kUnhandled: outcome.what = Outcome::kExceptionInjected; break;
       case abi::ExitKind::kFailEntry:
         // Only a hypervisor bug can corrupt the saved PSTATE: stop before it does harm.
@@ -241,6 +239,12 @@ class Vm {
     std::uint32_t n = 0;
     for (std::uint32_t t = 0; t < config_.vcpu_count; ++t) n += power_.state(t) != PowerState::kOff;
     return n;
+  }
+
+  // Sets the flag under the lock, then tells every vCPU to look at it before its next entry.
+  void set_sharing(bool sharing) {
+    sharing_.store(sharing, std::memory_order_relaxed);
+    for (std::uint32_t t = 0; t < config_.vcpu_count; ++t) vcpus_[t].sharing_changed();
   }
 
   // ---- power --------------------------------------------------------------------------------

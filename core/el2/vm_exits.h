@@ -107,11 +107,24 @@ void Vm<H>::interrupt_exit(const VmExit& exit, std::uint32_t id) {
   return report(abi::ExitKind::kExternalInterrupt, exit, id, outcome);
 }
 
+// WFI or WFE: how a guest idles, so common too. The vCPU may sleep in halt(), which lets go
+// of the lock meanwhile; what woke it goes into a list register before the lock is released.
+template <VCpuHal H>
+void Vm<H>::halt_exit(const VmExit& exit, std::uint32_t id) {
+  ExitOutcome outcome;
+  {
+    SpinLockGuard guard(lock_);
+    outcome = halt(exit_as<Halt>(exit), id, guard);
+    deliver_locked(id);
+  }
+  return report(abi::ExitKind::kHalt, exit, id, outcome);
+}
+
 // ---- devices: one bus table -------------------------------------------------------------------
 
 // The console's own traffic is answered without a log line (it is what the guest prints).
 template <VCpuHal H>
-ExitOutcome Vm<H>::mmio_read(const MmioRead& r, std::uint32_t id) {
+[[gnu::always_inline]] inline ExitOutcome Vm<H>::mmio_read(const MmioRead& r, std::uint32_t id) {
   const MmioTarget target = mmio_bus_.find(r.address);
   std::optional<std::uint64_t> value;
   switch (target.device) {
@@ -132,7 +145,7 @@ ExitOutcome Vm<H>::mmio_read(const MmioRead& r, std::uint32_t id) {
 }
 
 template <VCpuHal H>
-ExitOutcome Vm<H>::mmio_write(const MmioWrite& w, std::uint32_t id) {
+[[gnu::always_inline]] inline ExitOutcome Vm<H>::mmio_write(const MmioWrite& w, std::uint32_t id) {
   const MmioTarget target = mmio_bus_.find(w.address);
   bool ok = false;
   switch (target.device) {

@@ -32,8 +32,8 @@ ExitOutcome Vm<H>::cpu_up(const CpuUp& up, std::uint32_t id) {
     status = power_.cpu_on(up.target_mpidr, {up.entry_point, up.context_id}, &target);
     switch (status) {
       case psci::Status::kSuccess:
-        sharing_.store(true, std::memory_order_relaxed);
-        outcome = {Outcome::kCpuOnStarted, target};
+        set_sharing(true);
+        outcome = {Outcome::kCpuOnStarted, static_cast<std::uint16_t>(target)};
         H::send_kick(target);
         break;
       case psci::Status::kAlreadyOn: outcome.what = Outcome::kCpuOnAlreadyOn; break;

@@ -62,9 +62,11 @@ enum class Outcome : std::uint8_t {
 /// \brief An Outcome with its numbers: what a handler returns.
 struct ExitOutcome {
   Outcome what = Outcome::kNone;  ///< What was done.
-  std::uint32_t arg = 0;          ///< kCpuOnStarted: the vCPU; kSgiSent/kSgiNobody: the SGI.
+  std::uint16_t arg = 0;          ///< kCpuOnStarted: the vCPU; kSgiSent/kSgiNobody: the SGI.
   std::uint32_t mask = 0;         ///< kSgiSent: the vCPUs it was queued for, a bit each.
 };
+// Eight bytes: the handlers pass it around in one register.
+static_assert(sizeof(ExitOutcome) == 8);
 
 /// \ingroup vmm
 /// \brief True for outcomes that are always logged, past the per-kind limit: errors, and the

@@ -123,8 +123,14 @@ class Buffer {
       if (len_ < N) data_[len_++] = c;
     }
   }
+  /// Appends \p c if it fits.
+  void put(char c) {
+    if (len_ < N) data_[len_++] = c;
+  }
   /// What has been written so far.
   std::string_view view() const { return {data_, len_}; }
+  /// True once nothing more fits.
+  bool full() const { return len_ == N; }
   /// Forgets the contents.
   void clear() { len_ = 0; }
 

@@ -270,14 +270,6 @@ bool VirtualGic::redistributor_write(std::uint64_t offset, unsigned width, std::
   return width == 4 || width == 8;  // other RD-frame registers ignore writes
 }
 
-bool VirtualGic::deliverable(std::uint32_t intid, std::uint32_t vcpu) const {
-  if (vcpu >= vcpu_count_ || !valid_intid(intid)) return false;
-  // GICD_CTLR's group enables gate every interrupt of their group, PPIs included.
-  const bool group_enabled = (ctlr_ & (group1(intid, vcpu) ? 0x2u : 0x1u)) != 0;
-  const bool enabled = intid < 32 ? cpus_[vcpu].banked.enabled[intid] : spis_.enabled[intid - 32];
-  return group_enabled && enabled;
-}
-
 std::uint8_t VirtualGic::priority(std::uint32_t intid, std::uint32_t vcpu) const {
   if (vcpu >= vcpu_count_ || !valid_intid(intid)) return 0xff;
   return intid < 32 ? cpus_[vcpu].banked.priority[intid] : spis_.priority[intid - 32];

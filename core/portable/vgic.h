@@ -74,7 +74,9 @@ class VirtualGic {
     return d;
   }
   /// True if the guest has enabled \p intid for \p vcpu and the distributor's group enable is on.
-  bool deliverable(std::uint32_t intid, std::uint32_t vcpu) const;
+  bool deliverable(std::uint32_t intid, std::uint32_t vcpu) const {
+    return delivery(intid, vcpu).deliverable;
+  }
   /// The priority the guest gave \p intid on \p vcpu.
   std::uint8_t priority(std::uint32_t intid, std::uint32_t vcpu) const;
   /// True if the guest put \p intid in group 1.

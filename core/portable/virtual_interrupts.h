@@ -80,32 +80,21 @@ class VirtualInterrupts {
   /// list registers, in the order they were queued; the others keep waiting.
   template <ListRegisterFile L>
   void deliver(L& lrs, const VirtualGic& vgic, std::uint32_t vcpu) {
-    if (count_ == 0) return;  // the common case on the exit path: nothing to do
-    const std::uint32_t all = all_list_registers(lrs);
+    const std::size_t count = count_;
+    if (count == 0) return;  // the common case on the exit path: nothing to do
+    std::uint32_t free = all_list_registers(lrs) & ~occupied_;
     std::size_t kept = 0;
-    for (std::size_t i = 0; i < count_; ++i) {
+    for (std::size_t i = 0; i < count; ++i) {
       const Pending irq = pending_[i];
-      const std::uint32_t free = all & ~occupied_;
       const VirtualGic::Delivery how =
           free != 0 ? vgic.delivery(irq.intid, vcpu) : VirtualGic::Delivery{};
       if (!how.deliverable) {
         pending_[kept++] = irq;
         continue;
       }
-      gic::ListEntry entry;
-      entry.virtual_id = irq.intid;
-      entry.hw = irq.source == Source::kForwardedHw;
-      entry.physical_id = entry.hw ? irq.intid : 0;
-      entry.priority = how.priority;
-      entry.group1 = how.group1;
-      entry.state = gic::LrState::kPending;
-      entry.eoi_maintenance = irq.source == Source::kForwardedSw;
-      entry.source_cpu = irq.sender;
       const auto n = static_cast<unsigned>(std::countr_zero(free));
-      lrs.write(n, entry);
-      held_[n] = {irq.intid + 1, irq.source};
-      occupied_ |= 1u << n;
-      lrs.injected(irq.intid, n);
+      free &= free - 1;
+      place(lrs, n, irq, how);
     }
     set_count(kept);
   }
@@ -116,11 +105,24 @@ class VirtualInterrupts {
   template <ListRegisterFile L>
   void reap(L& lrs) {
     if (occupied_ == 0) return;  // nothing in flight: nothing to read
-    for (std::uint32_t done = occupied_ & lrs.empty(); done != 0; done &= done - 1) {
+    std::uint32_t done = occupied_ & lrs.empty();
+    if (done == 0) return;
+    occupied_ &= ~done;
+    do {
       const auto n = static_cast<unsigned>(std::countr_zero(done));
-      lrs.finished(held_[n].intid_plus_1 - 1, n);
-      release(lrs, n, true);
-    }
+      const Held held = held_[n];
+      held_[n].intid_plus_1 = 0;
+      lrs.finished(held.intid_plus_1 - 1, n);
+      // The guest's EOI left the entry invalid, which the GIC ignores: it stays as it is —
+      // unless it asked for an EOI maintenance interrupt (software forwarding): that request
+      // stays raised (EISR) until the entry is rewritten, and the physical interrupt is
+      // deactivated here, since without the HW bit the GIC does not know it.
+      if (held.source == Source::kForwardedSw) [[unlikely]] {
+        lrs.write(n, gic::ListEntry{});
+        lrs.deactivate(held.intid_plus_1 - 1);
+      }
+      done &= done - 1;
+    } while (done != 0);
   }
 
   /// True if an interrupt is waiting for the guest: pending and enabled, or in a list register
@@ -155,12 +157,14 @@ class VirtualInterrupts {
   }
 
  private:
-  struct Pending {
+  // Pending and Held are eight bytes, aligned to eight: the exit path copies each with one
+  // load or store (with -mstrict-align, the compiler copies a less aligned one piece by piece).
+  struct alignas(8) Pending {
     std::uint32_t intid;
     Source source;
     std::uint8_t sender;
   };
-  struct Held {
+  struct alignas(8) Held {
     std::uint32_t intid_plus_1 = 0;  // 0: the list register is free
     Source source = Source::kVirtual;
   };
@@ -172,15 +176,31 @@ class VirtualInterrupts {
     return count >= kMaxListRegisters ? (1u << kMaxListRegisters) - 1 : (1u << count) - 1;
   }
 
-  // Empties list register n; a software-forwarded interrupt is deactivated here, since the
-  // guest's EOI could not do it (without the HW bit the GIC does not know the physical one).
+  // Puts `irq` into free list register n, delivered as `how` says.
   template <ListRegisterFile L>
-  void release(L& lrs, unsigned n, bool finished = false) {
-    // An entry still live (a vCPU switched off) is cleared whole, not just its state. One the
-    // guest finished is already invalid, which the GIC ignores, so it is left as it is — unless
-    // it asked for an EOI maintenance interrupt: that request stays raised (EISR) until the
-    // entry is rewritten.
-    if (!finished || held_[n].source == Source::kForwardedSw) lrs.write(n, gic::ListEntry{});
+  void place(L& lrs, unsigned n, const Pending& irq, const VirtualGic::Delivery& how) {
+    gic::ListEntry entry;
+    entry.virtual_id = irq.intid;
+    entry.hw = irq.source == Source::kForwardedHw;
+    entry.physical_id = entry.hw ? irq.intid : 0;
+    entry.priority = how.priority;
+    entry.group1 = how.group1;
+    entry.state = gic::LrState::kPending;
+    entry.eoi_maintenance = irq.source == Source::kForwardedSw;
+    entry.source_cpu = irq.sender;
+    lrs.write(n, entry);
+    // Field by field: the compiler builds a braced Held in a register first, which costs more.
+    held_[n].intid_plus_1 = irq.intid + 1;
+    held_[n].source = irq.source;
+    occupied_ |= 1u << n;
+    lrs.injected(irq.intid, n);
+  }
+
+  // Empties list register n, still live (the vCPU was switched off): the entry is cleared
+  // whole, and a software-forwarded interrupt is deactivated here, since no EOI will do it.
+  template <ListRegisterFile L>
+  void release(L& lrs, unsigned n) {
+    lrs.write(n, gic::ListEntry{});
     if (held_[n].source == Source::kForwardedSw) lrs.deactivate(held_[n].intid_plus_1 - 1);
     held_[n].intid_plus_1 = 0;  // free (its source is read only while it is held)
     occupied_ &= ~(1u << n);

@@ -176,6 +176,40 @@ TEST(VirtualInterrupts, SoftwareForwardingAsksForTheEoiAndDeactivatesAtReap) {
   EXPECT_EQ(lrs.lr[0].virtual_id, 0u) << "the whole entry is cleared, not just its state";
 }
 
+TEST(VirtualInterrupts, OneReapFreesEveryFinishedEntryAndOnlyThose) {
+  VirtualGic gic = guest_gic();
+  ASSERT_TRUE(gic.redistributor_write(SGI_BASE + GICR_ISENABLER0, 4, (1u << 5) | (1u << 26)));
+  FakeListRegisters lrs;
+  VirtualInterrupts irqs;
+  ASSERT_TRUE(irqs.queue(27, Source::kForwardedHw));
+  ASSERT_TRUE(irqs.queue(5, Source::kVirtual));
+  ASSERT_TRUE(irqs.queue(26, Source::kForwardedSw));
+  irqs.deliver(lrs, gic, 0);  // one call fills three free registers, in the order queued
+  ASSERT_EQ(lrs.injections,
+            (std::vector<std::pair<std::uint32_t, unsigned>>{{27, 0}, {5, 1}, {26, 2}}));
+  EXPECT_EQ(irqs.pending(), 0u);
+  // The guest finishes the timer and INTID 26 between two exits; SGI 5 is still pending.
+  lrs.guest_eois(0);
+  lrs.guest_eois(2);
+  const unsigned writes = lrs.writes;
+  irqs.reap(lrs);
+  EXPECT_EQ(lrs.eois, (std::vector<std::pair<std::uint32_t, unsigned>>{{27, 0}, {26, 2}}));
+  EXPECT_EQ(lrs.deactivated, std::vector<std::uint32_t>{26}) << "only the software-forwarded one";
+  EXPECT_EQ(lrs.writes, writes + 1)
+      << "only the entry that asked for an EOI maintenance is rewritten";
+  EXPECT_EQ(lrs.lr[1].state, gic::LrState::kPending) << "an unfinished entry is left alone";
+  EXPECT_TRUE(irqs.in_list_registers());
+  // The next interrupt goes into the lowest register freed.
+  ASSERT_TRUE(irqs.queue(27, Source::kForwardedHw));
+  irqs.deliver(lrs, gic, 0);
+  EXPECT_EQ(lrs.injections.back(), (std::pair<std::uint32_t, unsigned>{27, 0}));
+  lrs.guest_eois(0);
+  lrs.guest_eois(1);
+  irqs.reap(lrs);
+  EXPECT_EQ(lrs.eois.size(), 4u);
+  EXPECT_FALSE(irqs.in_list_registers());
+}
+
 TEST(VirtualInterrupts, ClearDeactivatesWhatWasForwardedAndDropsTheRest) {
   const VirtualGic gic = guest_gic();
   FakeListRegisters lrs;

@@ -16,7 +16,9 @@ constexpr std::uint8_t kIds[8] = {0x11, 0x10, 0x14, 0x00, 0x0d, 0xf0, 0x05, 0xb1
 
 // PL011 registers are 32-bit or narrower; accept 8/16/32-bit aligned accesses.
 bool valid(std::uint64_t offset, unsigned width) {
-  return (width == 1 || width == 2 || width == 4) && (offset & (width - 1)) == 0 && offset < 0x1000;
+  constexpr unsigned kWidths = (1u << 1) | (1u << 2) | (1u << 4);  // one bit test for all three
+  return width < 32 && ((kWidths >> width) & 1) != 0 && (offset & (width - 1)) == 0 &&
+         offset < 0x1000;
 }
 
 }  // namespace
@@ -45,8 +47,8 @@ bool Pl011Emulation::write(std::uint64_t offset, unsigned width, std::uint64_t v
   const std::uint64_t reg = offset & ~std::uint64_t{3};
   if (reg == kDr) {
     if ((offset & 3) == 0) {
-      sink_(static_cast<char>(value & 0xff));
       ++bytes_sent_;
+      sink_(static_cast<char>(value & 0xff));
     }
   } else if (reg == kIcr || reg == kFr || reg >= kIdBase) {
     // Interrupt clear has nothing to clear; flags and IDs are read-only.
