@@ -116,7 +116,7 @@ inline ListEntry read_list_register(unsigned n) {
 }
 /// \ingroup gic
 /// \brief Writes list register \p n.
-inline void write_list_register(unsigned n, const ListEntry& entry) {
+[[gnu::always_inline]] inline void write_list_register(unsigned n, const ListEntry& entry) {
   const detail::ExitPathState& gic = detail::exit_path;
   if (gic.version == GicVersion::kV2) {
     detail::mmio32(gic.gich_base + gich::kLr0 + 4ull * n) = encode_lr_v2(entry);

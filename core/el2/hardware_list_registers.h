@@ -26,8 +26,10 @@ struct HardwareListRegisters {
   static gic::ListEntry read(unsigned n) { return H::read_list_register(n); }
   /// The empty list registers, a bit each (no list register is read).
   static std::uint32_t empty() { return H::empty_list_registers(); }
-  /// Writes list register \p n.
-  static void write(unsigned n, const gic::ListEntry& entry) { H::write_list_register(n, entry); }
+  /// Writes list register \p n. (Always inline: it is on every forwarded interrupt's path.)
+  [[gnu::always_inline]] static void write(unsigned n, const gic::ListEntry& entry) {
+    H::write_list_register(n, entry);
+  }
   /// Deactivates physical interrupt \p intid.
   static void deactivate(std::uint32_t intid) { H::irq_deactivate(intid); }
   /// Records the injection of \p intid into list register \p n.

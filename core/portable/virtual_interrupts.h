@@ -77,15 +77,24 @@ class VirtualInterrupts {
   bool in_list_registers() const { return occupied_ != 0; }
 
   /// Moves the pending interrupts the guest has enabled (in \p vgic, for vCPU \p vcpu) into free
-  /// list registers, in the order they were queued; the others keep waiting.
+  /// list registers, in the order they were queued; the others keep waiting. One that a list
+  /// register holds already merges with it (see merge()): an interrupt is never in two.
   template <ListRegisterFile L>
   void deliver(L& lrs, const VirtualGic& vgic, std::uint32_t vcpu) {
     const std::size_t count = count_;
     if (count == 0) return;  // the common case on the exit path: nothing to do
-    std::uint32_t free = all_list_registers(lrs) & ~occupied_;
+    // What is queued may already be in a list register in use now (never in one this call
+    // fills: queue() keeps the queue itself free of twins).
+    const std::uint32_t held = occupied_;
+    std::uint32_t free = all_list_registers(lrs) & ~held;
     std::size_t kept = 0;
     for (std::size_t i = 0; i < count; ++i) {
       const Pending irq = pending_[i];
+      if (held != 0) [[unlikely]] {
+        const Merge merged = merge(lrs, irq, held);
+        if (merged == Merge::kWait) pending_[kept++] = irq;
+        if (merged != Merge::kNotHeld) continue;
+      }
       const VirtualGic::Delivery how =
           free != 0 ? vgic.delivery(irq.intid, vcpu) : VirtualGic::Delivery{};
       if (!how.deliverable) {
@@ -167,7 +176,41 @@ class VirtualInterrupts {
   struct alignas(8) Held {
     std::uint32_t intid_plus_1 = 0;  // 0: the list register is free
     Source source = Source::kVirtual;
+    std::uint8_t sender = 0;
   };
+
+  enum class Merge : std::uint8_t {
+    kNotHeld,  // no list register holds it: deliver it as usual
+    kMerged,   // it joined the entry already there: nothing left to deliver
+    kWait,     // it must wait until the entry there is finished
+  };
+
+  // `irq` is sent again while one of the list registers in `held` may hold it. Two list registers
+  // with one interrupt are UNPREDICTABLE in the GIC architecture, so it goes where the first one
+  // is, as a GIC's own state machine would take it: pending merges with pending, and an active one
+  // becomes active and pending. A forwarded interrupt cannot be made active and pending (a
+  // linked entry may not be; a software-forwarded one would lose its EOI maintenance), so the
+  // next one waits for the guest's EOI — its physical source cannot fire again before anyway.
+  // (Out of line: it reads list registers, which the common path never does.)
+  template <ListRegisterFile L>
+  [[gnu::noinline, gnu::cold]] Merge merge(L& lrs, Pending irq, std::uint32_t held) {
+    for (; held != 0; held &= held - 1) {
+      const auto n = static_cast<unsigned>(std::countr_zero(held));
+      if (held_[n].intid_plus_1 != irq.intid + 1 || held_[n].sender != irq.sender) continue;
+      gic::ListEntry entry = lrs.read(n);
+      switch (entry.state) {
+        case gic::LrState::kPending:
+        case gic::LrState::kPendingActive: return Merge::kMerged;
+        case gic::LrState::kActive:
+          if (held_[n].source != Source::kVirtual) return Merge::kWait;
+          entry.state = gic::LrState::kPendingActive;
+          lrs.write(n, entry);
+          return Merge::kMerged;
+        case gic::LrState::kInvalid: return Merge::kWait;  // finished: reaped at the next exit
+      }
+    }
+    return Merge::kNotHeld;
+  }
 
   // A bit for each list register the CPU interface has (at most kMaxListRegisters).
   template <ListRegisterFile L>
@@ -192,6 +235,7 @@ class VirtualInterrupts {
     // Field by field: the compiler builds a braced Held in a register first, which costs more.
     held_[n].intid_plus_1 = irq.intid + 1;
     held_[n].source = irq.source;
+    held_[n].sender = irq.sender;
     occupied_ |= 1u << n;
     lrs.injected(irq.intid, n);
   }

@@ -210,6 +210,77 @@ TEST(VirtualInterrupts, OneReapFreesEveryFinishedEntryAndOnlyThose) {
   EXPECT_FALSE(irqs.in_list_registers());
 }
 
+// An interrupt never sits in two list registers at once (the GIC architecture leaves that
+// UNPREDICTABLE); sent again, it merges with the one there, as a GIC's pending state does.
+TEST(VirtualInterrupts, ASecondSgiWhileTheFirstIsPendingMergesWithIt) {
+  VirtualGic gic = guest_gic();
+  ASSERT_TRUE(gic.redistributor_write(SGI_BASE + GICR_ISENABLER0, 4, 1u << 5));
+  FakeListRegisters lrs;
+  VirtualInterrupts irqs;
+  ASSERT_TRUE(irqs.queue(5, Source::kVirtual));
+  irqs.deliver(lrs, gic, 0);
+  ASSERT_TRUE(irqs.queue(5, Source::kVirtual));  // sent again before the guest took it
+  irqs.deliver(lrs, gic, 0);
+  EXPECT_EQ(lrs.injections.size(), 1u);
+  EXPECT_EQ(lrs.lr[0].state, gic::LrState::kPending);
+  EXPECT_EQ(lrs.lr[1].state, gic::LrState::kInvalid) << "no second list register for it";
+  EXPECT_EQ(irqs.pending(), 0u) << "merged, not kept waiting";
+}
+
+TEST(VirtualInterrupts, ASecondSgiWhileTheFirstIsActiveMakesItActiveAndPending) {
+  VirtualGic gic = guest_gic();
+  ASSERT_TRUE(gic.redistributor_write(SGI_BASE + GICR_ISENABLER0, 4, 1u << 5));
+  FakeListRegisters lrs;
+  VirtualInterrupts irqs;
+  ASSERT_TRUE(irqs.queue(5, Source::kVirtual));
+  irqs.deliver(lrs, gic, 0);
+  lrs.guest_acks(0);  // in the guest's handler
+  ASSERT_TRUE(irqs.queue(5, Source::kVirtual));
+  irqs.deliver(lrs, gic, 0);
+  EXPECT_EQ(lrs.lr[0].state, gic::LrState::kPendingActive);
+  EXPECT_EQ(lrs.lr[0].virtual_id, 5u);
+  EXPECT_EQ(lrs.lr[1].state, gic::LrState::kInvalid);
+  EXPECT_EQ(irqs.pending(), 0u);
+  // The guest's EOI of the active one leaves it pending (the GIC does that): not finished yet.
+  lrs.lr[0].state = gic::LrState::kPending;
+  irqs.reap(lrs);
+  EXPECT_TRUE(lrs.eois.empty());
+  EXPECT_TRUE(irqs.in_list_registers());
+}
+
+TEST(VirtualInterrupts, GicV2SgisFromTwoSendersAreTwoInterrupts) {
+  VirtualGic gic = guest_gic();
+  ASSERT_TRUE(gic.redistributor_write(SGI_BASE + GICR_ISENABLER0, 4, 1u << 5));
+  FakeListRegisters lrs;
+  VirtualInterrupts irqs;
+  ASSERT_TRUE(irqs.queue(5, Source::kVirtual, 1));
+  irqs.deliver(lrs, gic, 0);
+  ASSERT_TRUE(irqs.queue(5, Source::kVirtual, 2));
+  irqs.deliver(lrs, gic, 0);
+  EXPECT_EQ(lrs.injections.size(), 2u);
+  EXPECT_EQ(lrs.lr[1].source_cpu, 2u);
+}
+
+TEST(VirtualInterrupts, AForwardedInterruptStillActiveKeepsTheNextOneWaiting) {
+  const VirtualGic gic = guest_gic();
+  FakeListRegisters lrs;
+  VirtualInterrupts irqs;
+  ASSERT_TRUE(irqs.queue(27, Source::kForwardedHw));
+  irqs.deliver(lrs, gic, 0);
+  lrs.guest_acks(0);
+  // A linked entry may not be made active and pending: the next one waits for the EOI.
+  ASSERT_TRUE(irqs.queue(27, Source::kForwardedHw));
+  irqs.deliver(lrs, gic, 0);
+  EXPECT_EQ(lrs.lr[0].state, gic::LrState::kActive);
+  EXPECT_EQ(lrs.lr[1].state, gic::LrState::kInvalid);
+  EXPECT_EQ(irqs.pending(), 1u);
+  lrs.guest_eois(0);
+  irqs.reap(lrs);
+  irqs.deliver(lrs, gic, 0);
+  EXPECT_EQ(lrs.lr[0].state, gic::LrState::kPending);
+  EXPECT_EQ(irqs.pending(), 0u);
+}
+
 TEST(VirtualInterrupts, ClearDeactivatesWhatWasForwardedAndDropsTheRest) {
   const VirtualGic gic = guest_gic();
   FakeListRegisters lrs;
