@@ -217,7 +217,7 @@ class Vm {
         set_sharing(vcpus_not_off() > 1);
         outcome.what = power_.any_on() ? Outcome::kCpuOffWaits : Outcome::kLastVcpuOff;
         break;
-      case abi::ExitKind::kSystemDown: report(kind, exit, id, {Outcome::kPoweredOff}); end_run();
+      case abi::ExitKind::kSystemDown: report(kind, exit, id, Outcome::kPoweredOff); end_run();
       case abi::ExitKind::kSendIpi: {
         const SendIpi& ipi = *std::get_if<SendIpi>(&exit);
         outcome = send_sgi(vgic::sgi_targets(ipi, id, power_.mpidrs()),
@@ -227,7 +227,7 @@ class Vm {
       case abi::ExitKind::kUnhandled: outcome.what = Outcome::kExceptionInjected; break;
       case abi::ExitKind::kFailEntry:
         // Only a hypervisor bug can corrupt the saved PSTATE: stop before it does harm.
-        report(kind, exit, id, {Outcome::kRefusingEntry});
+        report(kind, exit, id, Outcome::kRefusingEntry);
         panic("the guest could not be entered");
       default: return;
     }
@@ -314,14 +314,24 @@ class Vm {
   // Once the guest has started a second vCPU, each line says which vCPU exited. `kind` is the
   // exit's kind, a constant in each handler.
   void report(abi::ExitKind kind, const VmExit& exit, std::uint32_t id, ExitOutcome outcome) {
-    if (outcome.what == Outcome::kNone) return;  // the console's own traffic: not logged
-    // Past the limit there is nothing to say: a load and a compare, and no frame — what is
-    // left is a branch to log_exit().
-    const std::uint32_t seen =
-        __atomic_load_n(&exits_seen_[static_cast<std::size_t>(kind)], __ATOMIC_RELAXED);
-    if (seen > config_.exits_logged && !always_logged(outcome.what)) [[likely]]
+    if (!logged(kind, outcome.what)) [[likely]]
       return;
     return log_exit(kind, exit, id, outcome);
+  }
+  // The same for the outcomes that are only a what (most of them): the ExitOutcome is made on
+  // the way to log_exit() only, not on every exit.
+  void report(abi::ExitKind kind, const VmExit& exit, std::uint32_t id, Outcome what) {
+    if (!logged(kind, what)) [[likely]]
+      return;
+    return log_exit(kind, exit, id, ExitOutcome{what});
+  }
+  // Whether an exit of `kind` that did `what` gets a line. Past the limit there is nothing to
+  // say: a load and a compare, and no frame — what is left is a branch to log_exit().
+  bool logged(abi::ExitKind kind, Outcome what) const {
+    if (what == Outcome::kNone) return false;  // the console's own traffic: not logged
+    const std::uint32_t seen =
+        __atomic_load_n(&exits_seen_[static_cast<std::size_t>(kind)], __ATOMIC_RELAXED);
+    return seen <= config_.exits_logged || always_logged(what);
   }
 
   // The rest of report(), kept out of the exit path: the count, and text made only here.

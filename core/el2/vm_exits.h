@@ -22,7 +22,7 @@ void Vm<H>::hypercall_exit(const VmExit& exit, std::uint32_t id) {
   if (answer.fault_at_el2) [[unlikely]]
     return test_fault_exit();
   vcpus_[id].set_return_value(static_cast<std::uint64_t>(answer.x0));
-  return report(abi::ExitKind::kHypercall, exit, id, {answer.outcome});
+  return report(abi::ExitKind::kHypercall, exit, id, answer.outcome);
 }
 
 // The guest asked for the deliberate EL2 fault and the bootargs allow it. Not [[noreturn]]
@@ -41,7 +41,7 @@ void Vm<H>::affinity_info_exit(const VmExit& exit, std::uint32_t id) {
     answer = answer_call(exit_as<Hypercall>(exit), {&power_, {}, false});
   }
   vcpus_[id].set_return_value(static_cast<std::uint64_t>(answer.x0));
-  return report(abi::ExitKind::kHypercall, exit, id, {answer.outcome});
+  return report(abi::ExitKind::kHypercall, exit, id, answer.outcome);
 }
 
 // A trapped read of an ID register (HCR_EL2.TID3) or of an EL1 register (TVM): emulated, or an
@@ -51,10 +51,10 @@ void Vm<H>::sysreg_read_exit(const VmExit& exit, std::uint32_t id) {
   const SysRegRead& r = exit_as<SysRegRead>(exit);
   if (const auto value = emulate_sysreg_read(r.key)) [[likely]] {
     vcpus_[id].set_gpr(r.reg, *value);
-    return report(abi::ExitKind::kSysRegRead, exit, id, {Outcome::kEmulated});
+    return report(abi::ExitKind::kSysRegRead, exit, id, Outcome::kEmulated);
   }
   vcpus_[id].inject(InjectedException::kUndefined);
-  return report(abi::ExitKind::kSysRegRead, exit, id, {Outcome::kSysRegNotModelled});
+  return report(abi::ExitKind::kSysRegRead, exit, id, Outcome::kSysRegNotModelled);
 }
 
 // A trapped write of an EL1 register (TVM): written through to the register.
@@ -62,10 +62,10 @@ template <VCpuHal H>
 void Vm<H>::sysreg_write_exit(const VmExit& exit, std::uint32_t id) {
   const SysRegWrite& w = exit_as<SysRegWrite>(exit);
   if (emulate_sysreg_write(w.key, w.value)) [[likely]] {
-    return report(abi::ExitKind::kSysRegWrite, exit, id, {Outcome::kWrittenThrough});
+    return report(abi::ExitKind::kSysRegWrite, exit, id, Outcome::kWrittenThrough);
   }
   vcpus_[id].inject(InjectedException::kUndefined);
-  return report(abi::ExitKind::kSysRegWrite, exit, id, {Outcome::kSysRegNotModelled});
+  return report(abi::ExitKind::kSysRegWrite, exit, id, Outcome::kSysRegNotModelled);
 }
 
 // The emulated devices are shared by the vCPUs: an MMIO exit holds the VM's lock while the
