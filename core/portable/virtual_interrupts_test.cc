@@ -212,31 +212,33 @@ TEST(VirtualInterrupts, OneReapFreesEveryFinishedEntryAndOnlyThose) {
 
 // An interrupt never sits in two list registers at once (the GIC architecture leaves that
 // UNPREDICTABLE); sent again, it merges with the one there, as a GIC's pending state does.
-TEST(VirtualInterrupts, ASecondSgiWhileTheFirstIsPendingMergesWithIt) {
+// These tests send SGI 5 (enabled by the guest) twice.
+struct SgiTwice : ::testing::Test {
+  void SetUp() override {
+    ASSERT_TRUE(gic.redistributor_write(SGI_BASE + GICR_ISENABLER0, 4, 1u << 5));
+  }
+  void send(std::uint8_t sender = 0) {
+    ASSERT_TRUE(irqs.queue(5, Source::kVirtual, sender));
+    irqs.deliver(lrs, gic, 0);
+  }
   VirtualGic gic = guest_gic();
-  ASSERT_TRUE(gic.redistributor_write(SGI_BASE + GICR_ISENABLER0, 4, 1u << 5));
   FakeListRegisters lrs;
   VirtualInterrupts irqs;
-  ASSERT_TRUE(irqs.queue(5, Source::kVirtual));
-  irqs.deliver(lrs, gic, 0);
-  ASSERT_TRUE(irqs.queue(5, Source::kVirtual));  // sent again before the guest took it
-  irqs.deliver(lrs, gic, 0);
+};
+
+TEST_F(SgiTwice, WhileTheFirstIsPendingItMergesWithIt) {
+  send();
+  send();  // before the guest took the first
   EXPECT_EQ(lrs.injections.size(), 1u);
   EXPECT_EQ(lrs.lr[0].state, gic::LrState::kPending);
   EXPECT_EQ(lrs.lr[1].state, gic::LrState::kInvalid) << "no second list register for it";
   EXPECT_EQ(irqs.pending(), 0u) << "merged, not kept waiting";
 }
 
-TEST(VirtualInterrupts, ASecondSgiWhileTheFirstIsActiveMakesItActiveAndPending) {
-  VirtualGic gic = guest_gic();
-  ASSERT_TRUE(gic.redistributor_write(SGI_BASE + GICR_ISENABLER0, 4, 1u << 5));
-  FakeListRegisters lrs;
-  VirtualInterrupts irqs;
-  ASSERT_TRUE(irqs.queue(5, Source::kVirtual));
-  irqs.deliver(lrs, gic, 0);
+TEST_F(SgiTwice, WhileTheFirstIsActiveTheEntryBecomesActiveAndPending) {
+  send();
   lrs.guest_acks(0);  // in the guest's handler
-  ASSERT_TRUE(irqs.queue(5, Source::kVirtual));
-  irqs.deliver(lrs, gic, 0);
+  send();
   EXPECT_EQ(lrs.lr[0].state, gic::LrState::kPendingActive);
   EXPECT_EQ(lrs.lr[0].virtual_id, 5u);
   EXPECT_EQ(lrs.lr[1].state, gic::LrState::kInvalid);
@@ -248,15 +250,9 @@ TEST(VirtualInterrupts, ASecondSgiWhileTheFirstIsActiveMakesItActiveAndPending) 
   EXPECT_TRUE(irqs.in_list_registers());
 }
 
-TEST(VirtualInterrupts, GicV2SgisFromTwoSendersAreTwoInterrupts) {
-  VirtualGic gic = guest_gic();
-  ASSERT_TRUE(gic.redistributor_write(SGI_BASE + GICR_ISENABLER0, 4, 1u << 5));
-  FakeListRegisters lrs;
-  VirtualInterrupts irqs;
-  ASSERT_TRUE(irqs.queue(5, Source::kVirtual, 1));
-  irqs.deliver(lrs, gic, 0);
-  ASSERT_TRUE(irqs.queue(5, Source::kVirtual, 2));
-  irqs.deliver(lrs, gic, 0);
+TEST_F(SgiTwice, OnGicV2FromTwoSendersTheyAreTwoInterrupts) {
+  send(1);
+  send(2);
   EXPECT_EQ(lrs.injections.size(), 2u);
   EXPECT_EQ(lrs.lr[1].source_cpu, 2u);
 }
