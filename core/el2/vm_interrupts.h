@@ -31,7 +31,7 @@ void Vm<H>::deliver_locked(std::uint32_t id) {
   irqs_[id].deliver(lrs, vgic_, id);
 }
 
-// Inline in interrupt_exit(): its own frame and call would cost that exit a quarter again.
+// Inline in interrupt_exit(): as a function of its own it cost that exit ~30 instructions.
 template <VCpuHal H>
 [[gnu::always_inline]] inline ExitOutcome Vm<H>::physical_interrupt(std::uint32_t intid,
                                                                     std::uint32_t id) {
