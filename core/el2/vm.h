@@ -76,6 +76,10 @@ class Vm {
   /// Most vCPUs a VM may have.
   static constexpr std::uint32_t kMaxVcpus = VCpuPowerTable::kMaxVcpus;
   static_assert(vgic::VirtualGic::kMaxVcpus >= kMaxVcpus, "the virtual GIC serves every vCPU");
+  static_assert(sizeof(Aarch64VCpu<H>) == alignof(Aarch64VCpu<H>),
+                "a vCPU fills its alignment exactly: vcpus_[id] is a shift (see Aarch64VCpu)");
+  static_assert(sizeof(vgic::VirtualInterrupts) == alignof(vgic::VirtualInterrupts),
+                "irqs_[id] is a shift (see VirtualInterrupts)");
 
   /// A VM of \p config.vcpu_count vCPUs; vCPU 0 will start at \p boot, the others stay off
   /// until the guest switches them on with PSCI CPU_ON.
@@ -171,7 +175,7 @@ class Vm {
   // (before an entry), deliver_locked() is deliver() by a handler that holds the lock already.
   [[gnu::noinline]] void reap(std::uint32_t id);
   [[gnu::noinline]] void deliver(std::uint32_t id);
-  void deliver_locked(std::uint32_t id);
+  [[gnu::always_inline]] void deliver_locked(std::uint32_t id);
 
   // Acts on one exit of vCPU `id`: hands it to the handler of its kind. Each handler takes
   // the VM's lock if what it does needs it, and logs what it did (report()). The handlers are
@@ -179,9 +183,12 @@ class Vm {
   // for the frame of its own handler only.
   // `kind` is the exit's alternative (as run() noted it in the vCPU's GuestTrap), passed so
   // the switch needs no look into the variant.
+  // Hypercalls are tested first, on their own: kind 0, one compare-and-branch (in the switch,
+  // GCC put them at the bottom of its tree of compares).
   [[gnu::noinline]] void handle(const VmExit& exit, std::uint32_t id, abi::ExitKind kind) {
+    if (kind == abi::ExitKind::kHypercall) [[likely]]
+      return hypercall_exit(exit, id);
     switch (kind) {
-      case abi::ExitKind::kHypercall: return hypercall_exit(exit, id);
       case abi::ExitKind::kMmioRead: return mmio_read_exit(exit, id);
       case abi::ExitKind::kMmioWrite: return mmio_write_exit(exit, id);
       case abi::ExitKind::kSysRegRead: return sysreg_read_exit(exit, id);
@@ -201,6 +208,8 @@ class Vm {
   [[gnu::noinline]] void mmio_write_exit(const VmExit& exit, std::uint32_t id);
   [[gnu::noinline]] void sysreg_read_exit(const VmExit& exit, std::uint32_t id);
   [[gnu::noinline]] void sysreg_write_exit(const VmExit& exit, std::uint32_t id);
+  [[gnu::noinline, gnu::cold]] void sysreg_not_modelled(abi::ExitKind kind, const VmExit& exit,
+                                                        std::uint32_t id);
   [[gnu::noinline]] void interrupt_exit(const VmExit& exit, std::uint32_t id);
   [[gnu::noinline]] void halt_exit(const VmExit& exit, std::uint32_t id);
 
@@ -313,21 +322,25 @@ class Vm {
   // decoded without a busy guest flooding the log; the console's own traffic is not logged.
   // Once the guest has started a second vCPU, each line says which vCPU exited. `kind` is the
   // exit's kind, a constant in each handler.
-  void report(abi::ExitKind kind, const VmExit& exit, std::uint32_t id, ExitOutcome outcome) {
+  // (Always inline: an out-of-line copy, called with a tail call from a cold path, carries no
+  // call-target debug info, and GDB then cannot rebuild handle()'s frame in backtraces.)
+  [[gnu::always_inline]] void report(abi::ExitKind kind, const VmExit& exit, std::uint32_t id,
+                                     ExitOutcome outcome) {
     if (!logged(kind, outcome.what)) [[likely]]
       return;
     return log_exit(kind, exit, id, outcome);
   }
   // The same for the outcomes that are only a what (most of them): the ExitOutcome is made on
   // the way to log_exit() only, not on every exit.
-  void report(abi::ExitKind kind, const VmExit& exit, std::uint32_t id, Outcome what) {
+  [[gnu::always_inline]] void report(abi::ExitKind kind, const VmExit& exit, std::uint32_t id,
+                                     Outcome what) {
     if (!logged(kind, what)) [[likely]]
       return;
     return log_exit(kind, exit, id, ExitOutcome{what});
   }
   // Whether an exit of `kind` that did `what` gets a line. Past the limit there is nothing to
   // say: a load and a compare, and no frame — what is left is a branch to log_exit().
-  bool logged(abi::ExitKind kind, Outcome what) const {
+  [[gnu::always_inline]] bool logged(abi::ExitKind kind, Outcome what) const {
     if (what == Outcome::kNone) return false;  // the console's own traffic: not logged
     const std::uint32_t seen =
         __atomic_load_n(&exits_seen_[static_cast<std::size_t>(kind)], __ATOMIC_RELAXED);

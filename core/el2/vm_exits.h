@@ -49,23 +49,28 @@ void Vm<H>::affinity_info_exit(const VmExit& exit, std::uint32_t id) {
 template <VCpuHal H>
 void Vm<H>::sysreg_read_exit(const VmExit& exit, std::uint32_t id) {
   const SysRegRead& r = exit_as<SysRegRead>(exit);
-  if (const auto value = emulate_sysreg_read(r.key)) [[likely]] {
-    vcpus_[id].set_gpr(r.reg, *value);
-    return report(abi::ExitKind::kSysRegRead, exit, id, Outcome::kEmulated);
-  }
-  vcpus_[id].inject(InjectedException::kUndefined);
-  return report(abi::ExitKind::kSysRegRead, exit, id, Outcome::kSysRegNotModelled);
+  std::uint64_t value = 0;
+  if (!emulate_sysreg_read(r.key, value)) [[unlikely]]
+    return sysreg_not_modelled(abi::ExitKind::kSysRegRead, exit, id);
+  vcpus_[id].set_gpr(r.reg, value);
+  return report(abi::ExitKind::kSysRegRead, exit, id, Outcome::kEmulated);
 }
 
 // A trapped write of an EL1 register (TVM): written through to the register.
 template <VCpuHal H>
 void Vm<H>::sysreg_write_exit(const VmExit& exit, std::uint32_t id) {
   const SysRegWrite& w = exit_as<SysRegWrite>(exit);
-  if (emulate_sysreg_write(w.key, w.value)) [[likely]] {
-    return report(abi::ExitKind::kSysRegWrite, exit, id, Outcome::kWrittenThrough);
-  }
+  if (!emulate_sysreg_write(w.key, w.value)) [[unlikely]]
+    return sysreg_not_modelled(abi::ExitKind::kSysRegWrite, exit, id);
+  return report(abi::ExitKind::kSysRegWrite, exit, id, Outcome::kWrittenThrough);
+}
+
+// A register el2lab does not model: the guest takes an undefined instruction, as on a CPU
+// without it. Out of line, so the emulated accesses need no frame.
+template <VCpuHal H>
+void Vm<H>::sysreg_not_modelled(abi::ExitKind kind, const VmExit& exit, std::uint32_t id) {
   vcpus_[id].inject(InjectedException::kUndefined);
-  return report(abi::ExitKind::kSysRegWrite, exit, id, Outcome::kSysRegNotModelled);
+  return report(kind, exit, id, Outcome::kSysRegNotModelled);
 }
 
 // The emulated devices are shared by the vCPUs: an MMIO exit holds the VM's lock while the

@@ -25,7 +25,7 @@ void Vm<H>::deliver(std::uint32_t id) {
 // An exit that queued interrupts for its own vCPU delivers them at once, without taking the
 // lock a second time.
 template <VCpuHal H>
-void Vm<H>::deliver_locked(std::uint32_t id) {
+[[gnu::always_inline]] inline void Vm<H>::deliver_locked(std::uint32_t id) {
   if (irqs_[id].pending_unlocked() == 0) return;
   HardwareListRegisters<H> lrs{id, vcpus_[id].frame().elr};
   irqs_[id].deliver(lrs, vgic_, id);
@@ -38,8 +38,10 @@ template <VCpuHal H>
   if (intid == gic::kSpurious) return {Outcome::kSpurious};
   H::irq_priority_drop(intid);
   if (intid == gic::kVirtualTimerPpi) {
-    // The guest's own timer: forwarded, and left active until the guest's EOI.
-    if (!irqs_[id].queue(intid, forwarding())) {
+    // The guest's own timer: forwarded, and left active until the guest's EOI. Straight into a
+    // list register if nothing else is in flight (VirtualInterrupts::send()).
+    HardwareListRegisters<H> lrs{id, vcpus_[id].frame().elr};
+    if (!irqs_[id].send(lrs, vgic_, id, intid, forwarding())) {
       H::irq_deactivate(intid);
       return {Outcome::kTimerDropped};
     }

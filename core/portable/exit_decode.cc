@@ -7,8 +7,8 @@
 namespace el2lab {
 namespace {
 
-std::uint64_t reg_or_zero(const SyncTrap& trap, unsigned r) {
-  return esr::is_zero_register(r) ? 0 : trap.x[r];
+std::uint64_t reg_or_zero(const std::uint64_t* x, unsigned r) {
+  return esr::is_zero_register(r) ? 0 : x[r];
 }
 
 constexpr std::uint64_t width_mask(unsigned bytes) {
@@ -16,13 +16,14 @@ constexpr std::uint64_t width_mask(unsigned bytes) {
 }
 
 // Each decoder below builds its exit in place, in the caller's VmExit (emplace), so no exit
-// record is ever copied on the way to the run loop.
+// record is ever copied on the way to the run loop. They take the syndrome registers and the
+// guest's registers as plain values and a pointer (a SyncTrap built here cost a stack frame).
 
 // HVC or trapped SMC: PSCI power requests get their own exit reasons. Returns the exit's main
 // argument: the function ID of a Hypercall, 0 for the power requests.
-[[gnu::always_inline]] inline std::uint64_t decode_call(const SyncTrap& trap, bool via_smc,
+[[gnu::always_inline]] inline std::uint64_t decode_call(const std::uint64_t* x, bool via_smc,
                                                         VmExit& out) {
-  const auto fid = static_cast<std::uint32_t>(trap.x[0]);
+  const auto fid = static_cast<std::uint32_t>(x[0]);
   // PSCI's power requests get their own exit reasons; one mask test keeps every other call
   // (el2lab's own, vendors') off the switch, which is a jump table (see psci::table_index).
   // One bit per PSCI function that is a power request, tested before the switch: the other
@@ -37,10 +38,10 @@ constexpr std::uint64_t width_mask(unsigned bytes) {
     switch (psci::table_index(fid)) {
       case psci::table_index(psci::Function::kCpuOn32):
       case psci::table_index(psci::Function::kCpuOn64):
-        out.emplace<CpuUp>(CpuUp{trap.x[1], trap.x[2], trap.x[3]});
+        out.emplace<CpuUp>(CpuUp{x[1], x[2], x[3]});
         return 0;
       case psci::table_index(psci::Function::kCpuOff):
-        out.emplace<CpuDown>(CpuDown{trap.x[1]});
+        out.emplace<CpuDown>(CpuDown{x[1]});
         return 0;
       case psci::table_index(psci::Function::kSystemOff):
         out.emplace<SystemDown>(SystemDown{false});
@@ -52,19 +53,21 @@ constexpr std::uint64_t width_mask(unsigned bytes) {
     }
   }
   // Every field given at once: constructed in place, nothing zeroed first.
-  out.emplace<Hypercall>(Hypercall{trap.x[0],
-                                   std::array<std::uint64_t, 6>{trap.x[1], trap.x[2], trap.x[3],
-                                                                trap.x[4], trap.x[5], trap.x[6]},
-                                   via_smc});
-  return trap.x[0];
+  out.emplace<Hypercall>(
+      Hypercall{x[0], std::array<std::uint64_t, 6>{x[1], x[2], x[3], x[4], x[5], x[6]}, via_smc});
+  return x[0];
 }
 
-// Returns the IPA (the exit's main argument). The syndrome's fields are read by name straight
-// from the ISS (esr::DataAbort's field descriptions), only those this exit needs.
-[[gnu::always_inline]] inline std::uint64_t decode_data_abort(const SyncTrap& trap, VmExit& out) {
+// Returns the IPA (the exit's main argument); moves `pc` past the access if it is emulated. The
+// syndrome's fields are read by name straight from the ISS (esr::DataAbort's field descriptions),
+// only those this exit needs.
+[[gnu::always_inline]] inline std::uint64_t decode_data_abort(std::uint64_t esr, std::uint64_t far,
+                                                              std::uint64_t hpfar,
+                                                              const std::uint64_t* x,
+                                                              std::uint64_t& pc, VmExit& out) {
   using Abort = esr::DataAbort;
-  const std::uint32_t iss = esr::Syndrome(trap.esr).iss();
-  const std::uint64_t ipa = fault_ipa(trap.hpfar, trap.far);
+  const std::uint32_t iss = esr::Syndrome(esr).iss();
+  const std::uint64_t ipa = fault_ipa(hpfar, far);
   const char* refused = nullptr;
   if (Abort::kS1ptw.test(iss)) {
     refused = "stage-2 fault on the guest's own page-table walk";
@@ -76,13 +79,14 @@ constexpr std::uint64_t width_mask(unsigned bytes) {
     refused = "MMIO access without a valid syndrome (ISV=0)";
   }
   if (refused != nullptr) [[unlikely]] {
-    out.emplace<Unhandled>(Unhandled{trap.esr, ipa, refused});
+    out.emplace<Unhandled>(Unhandled{esr, ipa, refused});
     return ipa;
   }
   const unsigned width = 1u << Abort::kSas.get(iss);
   const auto reg = static_cast<unsigned>(Abort::kSrt.get(iss));
+  pc += 4;  // the access is emulated: the guest goes on after it
   if (Abort::kWnr.test(iss)) {
-    out.emplace<MmioWrite>(MmioWrite{ipa, width, reg_or_zero(trap, reg) & width_mask(width)});
+    out.emplace<MmioWrite>(MmioWrite{ipa, width, reg_or_zero(x, reg) & width_mask(width)});
     return ipa;
   }
   out.emplace<MmioRead>(MmioRead{ipa, width, reg, Abort::kSf.test(iss), Abort::kSse.test(iss)});
@@ -90,15 +94,16 @@ constexpr std::uint64_t width_mask(unsigned bytes) {
 }
 
 // Returns the exit's main argument: the register's key (0 for an SGI request).
-[[gnu::always_inline]] inline std::uint32_t decode_sysreg(const SyncTrap& trap, VmExit& out) {
-  const esr::Syndrome syndrome(trap.esr);
+[[gnu::always_inline]] inline std::uint32_t decode_sysreg(std::uint64_t esr, const std::uint64_t* x,
+                                                          VmExit& out) {
+  const esr::Syndrome syndrome(esr);
   const auto access = esr::SysRegAccess::decode(syndrome.iss());
   const std::uint32_t key = access.sysreg_key();
   if (access.is_read) {
     out.emplace<SysRegRead>(SysRegRead{key, access.rt});
     return key;
   }
-  const std::uint64_t value = reg_or_zero(trap, access.rt);
+  const std::uint64_t value = reg_or_zero(x, access.rt);
   if (key == icc_sgi1r_key()) {
     out.emplace<SendIpi>(decode_sgi1r(value));
     return 0;
@@ -124,37 +129,34 @@ SendIpi decode_sgi1r(std::uint64_t value) {
   return ipi;
 }
 
-SyncDecode decode_sync_exit(std::uint64_t esr, std::uint64_t far, std::uint64_t hpfar,
-                            const std::uint64_t* x, VmExit& exit) {
-  const SyncTrap trap{esr, far, hpfar, std::span<const std::uint64_t, 31>(x, 31)};
-  const esr::Syndrome syndrome(trap.esr);
-  // The PC advance and the argument as two locals returned once: the pair stays in registers
-  // (x0, x1) instead of a stack slot the cases share.
-  std::uint64_t advance = 4;  // past the trapping instruction
+std::uint64_t decode_sync_exit(std::uint64_t esr, std::uint64_t far, std::uint64_t hpfar,
+                               const std::uint64_t* x, std::uint64_t& pc, VmExit& exit) {
+  const esr::Syndrome syndrome(esr);
+  // Only the argument is returned (in x0): the PC is moved here, where each case knows whether
+  // it moves (a pair returned in registers was spilled to the stack by the caller).
   std::uint64_t argument = 0;
   switch (syndrome.ec()) {
     case esr::ExceptionClass::kHvc64:
-      advance = 0;  // the preferred return address of an HVC is already the next instruction
-      argument = decode_call(trap, false, exit);
-      break;
-    case esr::ExceptionClass::kSmc64: argument = decode_call(trap, true, exit); break;
-    case esr::ExceptionClass::kDataAbortLower: argument = decode_data_abort(trap, exit); break;
-    case esr::ExceptionClass::kSysReg64: argument = decode_sysreg(trap, exit); break;
+      // The preferred return address of an HVC is already the next instruction.
+      return decode_call(x, false, exit);
+    case esr::ExceptionClass::kSmc64: argument = decode_call(x, true, exit); break;
+    case esr::ExceptionClass::kDataAbortLower:
+      return decode_data_abort(esr, far, hpfar, x, pc, exit);
+    case esr::ExceptionClass::kSysReg64: argument = decode_sysreg(esr, x, exit); break;
     case esr::ExceptionClass::kWfxTrap:
       exit.emplace<Halt>(Halt{esr::WfxTrap::decode(syndrome.iss()).is_wfe()});
       break;
     case esr::ExceptionClass::kInstrAbortLower:
-      advance = 0;
-      argument = fault_ipa(trap.hpfar, trap.far);
+      argument = fault_ipa(hpfar, far);
       exit.emplace<Unhandled>(
-          Unhandled{trap.esr, argument, "instruction fetch from an address that is not guest RAM"});
-      break;
+          Unhandled{esr, argument, "instruction fetch from an address that is not guest RAM"});
+      return argument;
     default:
-      advance = 0;
-      exit.emplace<Unhandled>(Unhandled{trap.esr, 0, "a trap the hypervisor does not model"});
-      break;
+      exit.emplace<Unhandled>(Unhandled{esr, 0, "a trap the hypervisor does not model"});
+      return 0;
   }
-  return {advance, argument};
+  pc += 4;  // past the trapping instruction, which the exit completes once handled
+  return argument;
 }
 
 }  // namespace el2lab

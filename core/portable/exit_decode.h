@@ -34,36 +34,26 @@ struct DecodedExit {
 };
 
 /// \ingroup vm_exit
-/// \brief What decode_sync_exit() says besides the exit itself: two words, returned in
-/// registers.
-struct SyncDecode {
-  std::uint64_t pc_advance = 0;  ///< As DecodedExit::pc_advance.
-  std::uint64_t argument = 0;    ///< The exit's main argument, as the trace ring records it:
-                                 ///< the function ID, the IPA, the register key, or the fault
-                                 ///< address of an Unhandled exit.
-};
-
-/// \ingroup vm_exit
 /// \brief Decodes a synchronous exit from a guest running in AArch64 state into \p exit, in
-/// place (the exit path never copies a VmExit); returns how far the guest's PC must move once
-/// it has been handled and the exit's main argument (known here, so nobody asks the variant
-/// again).
+/// place (the exit path never copies a VmExit), and returns the exit's main argument as the
+/// trace ring records it: the function ID, the IPA, the register key, or the fault address of
+/// an Unhandled exit (known here, so nobody asks the variant again).
+/// \p pc is the guest's ELR_EL2: moved past the trapping instruction when the exit, once
+/// handled, completes it (SMC, MRS/MSR, WFx, MMIO); left alone for an HVC, whose ELR is already
+/// past it, and for an Unhandled exit, which leaves the guest on the instruction.
 /// The syndrome registers come in registers (no SyncTrap built in memory on the exit path):
 /// \p esr, \p far and \p hpfar are ESR_EL2, FAR_EL2 and HPFAR_EL2; \p x the guest's x0–x30.
-SyncDecode decode_sync_exit(std::uint64_t esr, std::uint64_t far, std::uint64_t hpfar,
-                            const std::uint64_t* x, VmExit& exit);
+std::uint64_t decode_sync_exit(std::uint64_t esr, std::uint64_t far, std::uint64_t hpfar,
+                               const std::uint64_t* x, std::uint64_t& pc, VmExit& exit);
 
 /// \ingroup vm_exit
-/// \brief decode_sync_exit() from a SyncTrap.
-inline SyncDecode decode_sync_exit(const SyncTrap& trap, VmExit& exit) {
-  return decode_sync_exit(trap.esr, trap.far, trap.hpfar, trap.x.data(), exit);
-}
-
-/// \ingroup vm_exit
-/// \brief decode_sync_exit() returning the exit by value, for tests and tools.
+/// \brief decode_sync_exit() from a SyncTrap, returning the exit by value, for tests and tools
+/// (the PC advance as the distance the PC moved).
 inline DecodedExit decode_sync_exit(const SyncTrap& trap) {
   DecodedExit decoded;
-  decoded.pc_advance = decode_sync_exit(trap, decoded.exit).pc_advance;
+  std::uint64_t pc = 0;
+  decode_sync_exit(trap.esr, trap.far, trap.hpfar, trap.x.data(), pc, decoded.exit);
+  decoded.pc_advance = pc;
   return decoded;
 }
 

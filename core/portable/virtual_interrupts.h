@@ -39,7 +39,8 @@ concept ListRegisterFile = requires(T& lrs, unsigned n, const gic::ListEntry& en
 ///
 /// queue() may be called from any physical CPU (another vCPU's SGI), with the VM's lock held;
 /// everything else runs on the vCPU's own physical CPU, whose list registers it manages.
-class VirtualInterrupts {
+/// Aligned to 512 bytes (its size is just under): the run loop's `irqs_[id]` is then a shift.
+class alignas(512) VirtualInterrupts {
  public:
   /// How an interrupt reaches the guest.
   enum class Source : std::uint8_t {
@@ -68,6 +69,24 @@ class VirtualInterrupts {
     return true;
   }
 
+  /// queue() and deliver() in one step, for an interrupt that arrives on its own vCPU's CPU (a
+  /// forwarded timer tick): when nothing waits ahead of it and no list register is in use, an
+  /// interrupt the guest has enabled goes straight into the first list register, as deliver()
+  /// would put it there; otherwise it is queued for the next deliver(). False if the queue is
+  /// full. (The common case then skips the queue and deliver()'s loop.)
+  template <ListRegisterFile L>
+  [[gnu::always_inline]] bool send(L& lrs, const VirtualGic& vgic, std::uint32_t vcpu,
+                                   std::uint32_t intid, Source source, std::uint8_t sender = 0) {
+    if (count_ == 0 && occupied_ == 0 && lrs.count() != 0) {
+      const VirtualGic::Delivery how = vgic.delivery(intid, vcpu);
+      if (how.deliverable) {
+        place(lrs, 0, Pending{intid, source, sender}, how);
+        return true;
+      }
+    }
+    return queue(intid, source, sender);
+  }
+
   /// Number of interrupts waiting for a list register.
   std::size_t pending() const { return count_; }
   /// pending() read without the lock that guards queue(): a hint, exact once the lock is
@@ -79,8 +98,9 @@ class VirtualInterrupts {
   /// Moves the pending interrupts the guest has enabled (in \p vgic, for vCPU \p vcpu) into free
   /// list registers, in the order they were queued; the others keep waiting. One that a list
   /// register holds already merges with it (see merge()): an interrupt is never in two.
+  /// (Out of line: the exit path calls it only when something is queued.)
   template <ListRegisterFile L>
-  void deliver(L& lrs, const VirtualGic& vgic, std::uint32_t vcpu) {
+  [[gnu::noinline]] void deliver(L& lrs, const VirtualGic& vgic, std::uint32_t vcpu) {
     const std::size_t count = count_;
     if (count == 0) return;  // the common case on the exit path: nothing to do
     // What is queued may already be in a list register in use now (never in one this call
@@ -219,9 +239,11 @@ class VirtualInterrupts {
     return count >= kMaxListRegisters ? (1u << kMaxListRegisters) - 1 : (1u << count) - 1;
   }
 
-  // Puts `irq` into free list register n, delivered as `how` says.
+  // Puts `irq` into free list register n, delivered as `how` says. (Inline in deliver() and in
+  // send(): a call would cost send()'s fast path a frame.)
   template <ListRegisterFile L>
-  void place(L& lrs, unsigned n, const Pending& irq, const VirtualGic::Delivery& how) {
+  [[gnu::always_inline]] void place(L& lrs, unsigned n, const Pending& irq,
+                                    const VirtualGic::Delivery& how) {
     gic::ListEntry entry;
     entry.virtual_id = irq.intid;
     entry.hw = irq.source == Source::kForwardedHw;
