@@ -5,13 +5,16 @@
 #  -mstrict-align        with the MMU off every access is Device memory,
 #                        where unaligned accesses fault.
 #  -mno-outline-atomics  std::atomic must not call libgcc helpers.
+#  -fno-tree-vectorize   with no SIMD registers there is nothing to vectorize into; GCC 12's
+#                        vectorizer still made one-lane vectors on the exit path (and a stack
+#                        frame for them in decode_sync_exit).
 add_library(el2lab_freestanding INTERFACE)
 target_compile_options(el2lab_freestanding INTERFACE
   $<$<COMPILE_LANGUAGE:CXX>:-std=c++20 -fno-exceptions -fno-rtti -fno-threadsafe-statics -fno-use-cxa-atexit>
   -ffreestanding -fno-pie -fno-stack-protector -fno-unwind-tables -fno-asynchronous-unwind-tables
   -mgeneral-regs-only -mstrict-align -mno-outline-atomics
   -ffunction-sections -fdata-sections
-  -g -O2 -Wall -Wextra)
+  -g -O2 -fno-tree-vectorize -Wall -Wextra)
 target_link_options(el2lab_freestanding INTERFACE
   -nostdlib -nostartfiles -static -no-pie
   -Wl,--gc-sections -Wl,--no-warn-rwx-segments -Wl,--build-id=none)

@@ -2,8 +2,7 @@
 /// \file
 /// \brief CpuLocal: the per-physical-CPU block TPIDR_EL2 points to, and this_cpu().
 ///
-/// Owned by Aarch64PerCpu<H> (per_cpu.h), which points TPIDR_EL2 at it. The assembly reads only
-/// host_sp (its offset is EL2LAB_CPU_HOST_SP in trap_frame.h); C++ reaches the rest with
+/// Owned by Aarch64PerCpu<H> (per_cpu.h), which points TPIDR_EL2 at it; C++ reaches it with
 /// this_cpu().
 
 #include <cstddef>
@@ -16,11 +15,10 @@
 namespace el2lab {
 
 /// \ingroup percpu
-/// \brief The per-CPU block reached through TPIDR_EL2 (the assembly uses host_sp only).
+/// \brief The per-CPU block reached through TPIDR_EL2.
 struct CpuLocal {
-  std::uint64_t host_sp = 0;  ///< The hypervisor's SP while this CPU runs a guest.
-  std::uint32_t index = 0;    ///< Logical CPU number (0 = boot CPU).
-  IrqHandler irq_handler;     ///< IRQ_HANDLER: called for IRQs taken at EL2.
+  std::uint32_t index = 0;  ///< Logical CPU number (0 = boot CPU).
+  IrqHandler irq_handler;   ///< IRQ_HANDLER: called for IRQs taken at EL2.
   /// Interrupts acknowledged at EL2 (by H::irq_handler) that the run loop has not handled.
   std::uint32_t irq_queue[8] = {};
   std::uint32_t irq_queue_length = 0;  ///< Entries used in irq_queue.
@@ -39,6 +37,5 @@ struct CpuLocal {
 inline CpuLocal& this_cpu() {
   return *reinterpret_cast<CpuLocal*>(sysreg::tpidr_el2::read());
 }
-static_assert(offsetof(CpuLocal, host_sp) == EL2LAB_CPU_HOST_SP);
 
 }  // namespace el2lab

@@ -13,11 +13,11 @@
 namespace el2lab {
 
 /// \ingroup vmm
-/// \brief The list registers of the physical CPU that runs vCPU \p vcpu (a
-/// vgic::ListRegisterFile), reached through the HAL; \p guest_pc goes into the trace records.
+/// \brief The list registers of the physical CPU that runs \p vcpu (a vgic::ListRegisterFile),
+/// reached through the HAL; \p guest_pc goes into the trace records.
 template <VCpuHal H>
 struct HardwareListRegisters {
-  std::uint32_t vcpu = 0;      ///< The vCPU they belong to, for the trace ring.
+  const Aarch64VCpu<H>& vcpu;  ///< The vCPU they belong to (its trace records' source).
   std::uint64_t guest_pc = 0;  ///< The guest PC the trace records carry.
 
   /// Number of list registers (read once per CPU at init).
@@ -34,11 +34,11 @@ struct HardwareListRegisters {
   static void deactivate(std::uint32_t intid) { H::irq_deactivate(intid); }
   /// Records the injection of \p intid into list register \p n.
   void injected(std::uint32_t intid, unsigned n) const {
-    trace_event(trace::Kind::kIrqInjected, intid, n, guest_pc, vcpu);
+    vcpu.record_irq_event(trace::Kind::kIrqInjected, intid, n, guest_pc);
   }
   /// Records that the guest finished \p intid (list register \p n emptied).
   void finished(std::uint32_t intid, unsigned n) const {
-    trace_event(trace::Kind::kGuestEoi, intid, n, guest_pc, vcpu);
+    vcpu.record_irq_event(trace::Kind::kGuestEoi, intid, n, guest_pc);
   }
 };
 

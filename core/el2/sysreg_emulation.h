@@ -108,7 +108,10 @@ inline std::uint64_t read_id() {
     case sysreg::contextidr_el1::kKey: sysreg::contextidr_el1::write(value); break;
     default: return false;
   }
-  asm volatile("isb");
+  // No ISB: nothing at EL2 uses the guest's translation regime before the ERET back into the
+  // guest, and that ERET is itself a context synchronization event (SCTLR_EL2.EOS is 1 — RES1
+  // on CPUs without FEAT_ExS, such as the Cortex-A72 el2lab runs on), so the guest's next
+  // instruction sees the write. A later MRS of the same register at EL2 sees it anyway.
   return true;
 }
 

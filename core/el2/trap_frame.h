@@ -16,8 +16,9 @@
 /// Offset of TrapFrame::spsr.
 #define EL2LAB_TF_SPSR 264
 
-/// Offset of the host stack pointer in the per-CPU block TPIDR_EL2 points to.
-#define EL2LAB_CPU_HOST_SP 0
+/// Offset of the host stack pointer from a vCPU's trap frame: the word right after the frame
+/// (Aarch64VCpu::host_sp_), where SP_EL2 points while that vCPU's guest runs.
+#define EL2LAB_VCPU_HOST_SP EL2LAB_TRAP_FRAME_SIZE
 
 #ifndef __ASSEMBLER__
 #include <cstddef>

@@ -5,7 +5,9 @@
 
 #include <array>
 #include <atomic>
+#include <cstddef>
 #include <cstdint>
+#include <type_traits>
 
 #include "core/el2/cpu_local.h"
 #include "core/el2/guest_context.h"
@@ -17,6 +19,7 @@
 #include "core/portable/exit_decode.h"
 #include "core/portable/gic.h"
 #include "core/portable/guest_abi.h"
+#include "core/portable/read_once.h"
 #include "core/portable/registers.h"
 #include "core/portable/trace.h"
 #include "core/portable/vcpu_hal.h"
@@ -93,6 +96,9 @@ class alignas(2048) Aarch64VCpu {
     frame_.elr = setup.entry;
     frame_.spsr = reg::Spsr::el1h_masked().raw();
     frame_.x[0] = setup.x0;
+    static_assert(std::is_standard_layout_v<Aarch64VCpu> && offsetof(Aarch64VCpu, frame_) == 0 &&
+                      offsetof(Aarch64VCpu, host_sp_) == EL2LAB_VCPU_HOST_SP,
+                  "the world switch finds the host SP right after the guest's frame");
   }
 
   /// Enters the guest and runs it until it exits; returns the decoded reason, which stays
@@ -145,6 +151,9 @@ class alignas(2048) Aarch64VCpu {
     fp_ = FpContext{};
     trap_ = GuestTrap{};  // no exit yet in this power cycle (what the panic report checks)
     loaded_ = false;
+    // Its trace records' CPU and vCPU: power_on() runs on the CPU the vCPU is pinned to, before
+    // anything is recorded for it (an interrupt may be delivered before its first entry).
+    trace_source_ = trace::source_word(0, static_cast<std::uint16_t>(this_cpu().index), id_);
     __atomic_store_n(&entry_work_, true, __ATOMIC_RELAXED);
   }
 
@@ -162,6 +171,15 @@ class alignas(2048) Aarch64VCpu {
     turn_tick::disarm();
     tick_armed_ = false;
     __atomic_store_n(&entry_work_, true, __ATOMIC_RELAXED);  // run() decides whether to restart it
+  }
+
+  /// Records an event of one of this vCPU's list registers in the trace ring (an injection or
+  /// the guest's EOI of \p intid in list register \p list_register, at guest PC \p guest_pc),
+  /// with the CPU and vCPU it knows already.
+  void record_irq_event(trace::Kind kind, std::uint64_t intid, std::uint64_t list_register,
+                        std::uint64_t guest_pc) const {
+    el2lab_trace.push(instruction_counter(), list_register, intid, guest_pc,
+                      trace_source_ | static_cast<std::uint16_t>(kind));
   }
 
   /// The value a hypercall returns to the guest (x0).
@@ -244,7 +262,6 @@ class alignas(2048) Aarch64VCpu {
     // on only prepare_entry() and stop_turn_tick() change it, and they go by that flag.
     turn_tick::disarm();
     tick_armed_ = false;
-    trace_source_ = trace::source_word(0, static_cast<std::uint16_t>(this_cpu().index), id_);
     loaded_ = true;
     record_event(trace::Kind::kGuestEntry, frame_.elr);
   }
@@ -308,10 +325,9 @@ class alignas(2048) Aarch64VCpu {
 
   bool sharing() const { return sharing_->load(std::memory_order_relaxed); }
 
-  // entry_work_ as run() reads it on every entry: one byte load (other CPUs set it, so the
-  // compiler must load it each time; relaxed order is all run() needs, and a volatile byte
-  // load is that, without the extra instructions GCC puts around an atomic bool load).
-  bool entry_work() const { return *static_cast<const volatile bool*>(&entry_work_); }
+  // entry_work_ as run() reads it on every entry (other CPUs set it; relaxed order is all
+  // run() needs).
+  bool entry_work() const { return read_once(entry_work_); }
 
   static constexpr bool is_irq_vector(std::uint64_t vector) {
     return vector == kLower64Irq || vector == kLower64Fiq || vector == kLower32Irq ||
@@ -359,6 +375,11 @@ class alignas(2048) Aarch64VCpu {
   }
 
   TrapFrame frame_{};
+  // The hypervisor's stack pointer while this vCPU's guest runs. el2lab_enter_guest stores it
+  // in the word right after the frame it loads, el2lab_vmexit loads it from there (where SP_EL2
+  // points once the exit has saved the guest's registers): no per-CPU lookup on either side.
+  // So it must follow frame_ (EL2LAB_VCPU_HOST_SP; checked in the constructor's static_assert).
+  std::uint64_t host_sp_ = 0;
   std::uint32_t id_;
   std::uint64_t mpidr_;
   std::uint64_t vttbr_;
@@ -370,8 +391,8 @@ class alignas(2048) Aarch64VCpu {
   // sharing flag or the turn tick changed since it last looked. Set by other CPUs too, so read
   // and written with atomic builtins (a plain bool: GDB prints it as one).
   bool entry_work_ = true;
-  // Its trace records' CPU (the one it was loaded on) and vCPU, as a trace::source_word()
-  // without the kind.
+  // Its trace records' CPU (the one it is pinned to) and vCPU, as a trace::source_word()
+  // without the kind (set by power_on()).
   std::uint64_t trace_source_ = 0;
   // Another vCPU is on: run the turn tick. Never null (kNeverShared until the VM says where).
   const std::atomic<bool>* sharing_ = &kNeverShared;

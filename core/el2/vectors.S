@@ -8,7 +8,8 @@
  *   current EL -> el2lab_current_el_trap: save the rest, call the C++ handler, restore, ERET.
  *   lower EL   -> el2lab_lower_el_trap:   save the rest *into the vCPU's frame* (SP points
  *                 there while a guest runs), then el2lab_vmexit switches back to the host
- *                 stack and returns from el2lab_enter_guest with the vector index.
+ *                 stack (its SP is kept in the word after the frame) and returns from
+ *                 el2lab_enter_guest with the vector index.
  *
  * Every entry has a symbol (its label follows the .balign, so a GDB breakpoint on it lands on
  * the first instruction, not in padding); the names are annotation points (annotation_points.txt).
@@ -115,9 +116,9 @@ el2lab_lower_el_trap:
     SAVE_REST
     .globl el2lab_vmexit
 el2lab_vmexit:
-    // Back to the host stack saved by el2lab_enter_guest, and return from it with x0.
-    mrs     x9, tpidr_el2
-    ldr     x10, [x9, #EL2LAB_CPU_HOST_SP]
+    // Back to the host stack el2lab_enter_guest saved right after the guest's frame (where sp
+    // points now), and return from el2lab_enter_guest with x0.
+    ldr     x10, [sp, #EL2LAB_VCPU_HOST_SP]
     mov     sp, x10
     ldp     x19, x20, [sp], #16
     ldp     x21, x22, [sp], #16
@@ -139,9 +140,8 @@ el2lab_enter_guest:
     stp     x23, x24, [sp, #-16]!
     stp     x21, x22, [sp, #-16]!
     stp     x19, x20, [sp, #-16]!
-    mrs     x9, tpidr_el2
     mov     x10, sp
-    str     x10, [x9, #EL2LAB_CPU_HOST_SP]
+    str     x10, [x0, #EL2LAB_VCPU_HOST_SP]   // the word after the guest's frame
     // sp = the guest frame: RESTORE_ALL pops it, leaving sp just past it, where the next
     // lower-EL exception will save the guest's registers again.
     mov     sp, x0

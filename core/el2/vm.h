@@ -42,6 +42,7 @@
 #include "core/portable/halt_policy.h"
 #include "core/portable/mmio_bus.h"
 #include "core/portable/psci.h"
+#include "core/portable/read_once.h"
 #include "core/portable/sgi_routing.h"
 #include "core/portable/vcpu_power.h"
 #include "core/portable/vgic.h"
@@ -85,10 +86,10 @@ class Vm {
   /// until the guest switches them on with PSCI CPU_ON.
   Vm(const VmConfig& config, const StartRequest& boot)
       : config_(clamped(config)),
-        vcpus_(make_vcpus(config_, std::make_index_sequence<kMaxVcpus>{})),
         power_(std::span<const std::uint64_t>(make_mpidrs()).first(config_.vcpu_count)),
         uart_(guest_console_put),
-        vgic_(config_.gic, config_.vcpu_count) {
+        vgic_(config_.gic, config_.vcpu_count),
+        vcpus_(make_vcpus(config_, std::make_index_sequence<kMaxVcpus>{})) {
     power_.cpu_on(power_.mpidr(0), boot);
     // The guest's MMIO bus, written once: every MMIO exit is looked up here.
     mmio_bus_.add(config_.uart_ipa, kUartSize, MmioDevice::kUart);
@@ -214,10 +215,9 @@ class Vm {
   [[gnu::noinline]] void halt_exit(const VmExit& exit, std::uint32_t id);
 
   // The exits that are not on any hot path, kept out of handle() so its frame stays small.
-  // They all touch shared state: the lock is held throughout (halt() lets go of it while the
-  // vCPU sleeps).
+  // They all touch shared state: the lock is held throughout.
   [[gnu::noinline]] void rare_exit(const VmExit& exit, std::uint32_t id, abi::ExitKind kind) {
-    SpinLockGuard guard(lock_);
+    const SpinLockGuard guard(lock_);
     ExitOutcome outcome;
     switch (kind) {
       case abi::ExitKind::kCpuUp: outcome = cpu_up(*std::get_if<CpuUp>(&exit), id); break;
@@ -314,7 +314,7 @@ class Vm {
   // function then handles the queue. If nothing could ever wake the vCPU (its timer is off or
   // masked and no other vCPU is on), the WFI completes at once rather than park the CPU for
   // ever — the architecture lets WFI complete spuriously.
-  ExitOutcome halt(const Halt& halt, std::uint32_t id, SpinLockGuard& guard);
+  ExitOutcome halt(const Halt& halt, std::uint32_t id, UniqueSpinLock& guard);
 
   // ---- the log and the end ------------------------------------------------------------------
 
@@ -342,8 +342,7 @@ class Vm {
   // say: a load and a compare, and no frame — what is left is a branch to log_exit().
   [[gnu::always_inline]] bool logged(abi::ExitKind kind, Outcome what) const {
     if (what == Outcome::kNone) return false;  // the console's own traffic: not logged
-    const std::uint32_t seen =
-        __atomic_load_n(&exits_seen_[static_cast<std::size_t>(kind)], __ATOMIC_RELAXED);
+    const std::uint32_t seen = read_once(exits_seen_[static_cast<std::size_t>(kind)]);
     return seen <= config_.exits_logged || always_logged(what);
   }
 
@@ -386,19 +385,22 @@ class Vm {
                                      config.vtcr})...};
   }
 
+  // The small members the exit path touches come first, the big arrays last: a load or store
+  // reaches a member in the first 16 KiB of the VM with one instruction (an offset that fits
+  // the load's immediate), one further away costs two more to form its address.
   const VmConfig config_;
-  std::array<Aarch64VCpu<H>, kMaxVcpus> vcpus_;
-  std::array<vgic::VirtualInterrupts, kMaxVcpus> irqs_{};
+  std::array<std::uint32_t, std::variant_size_v<VmExit>> exits_seen_{};
   SpinLock lock_;
-  VCpuPowerTable power_;
-  devices::Pl011Emulation uart_;
-  vgic::VirtualGic vgic_;
-  devices::TestDevice test_device_;
-  MmioBus mmio_bus_;
   // More than one vCPU is not off: each runs the turn tick. Written under the lock, read by
   // each run loop without it.
   std::atomic<bool> sharing_{false};
-  std::array<std::uint32_t, std::variant_size_v<VmExit>> exits_seen_{};
+  VCpuPowerTable power_;
+  MmioBus mmio_bus_;
+  devices::Pl011Emulation uart_;
+  devices::TestDevice test_device_;
+  vgic::VirtualGic vgic_;
+  std::array<vgic::VirtualInterrupts, kMaxVcpus> irqs_{};
+  std::array<Aarch64VCpu<H>, kMaxVcpus> vcpus_;
 };
 
 /// \}

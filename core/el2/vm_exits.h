@@ -118,7 +118,7 @@ template <VCpuHal H>
 void Vm<H>::halt_exit(const VmExit& exit, std::uint32_t id) {
   ExitOutcome outcome;
   {
-    SpinLockGuard guard(lock_);
+    UniqueSpinLock guard(lock_);
     outcome = halt(exit_as<Halt>(exit), id, guard);
     deliver_locked(id);
   }

@@ -12,7 +12,7 @@ namespace el2lab {
 // Its own function, so the run loop keeps no registers for it.
 template <VCpuHal H>
 void Vm<H>::reap(std::uint32_t id) {
-  HardwareListRegisters<H> lrs{id, vcpus_[id].exit_pc()};
+  HardwareListRegisters<H> lrs{vcpus_[id], vcpus_[id].exit_pc()};
   irqs_[id].reap(lrs);
 }
 
@@ -27,7 +27,7 @@ void Vm<H>::deliver(std::uint32_t id) {
 template <VCpuHal H>
 [[gnu::always_inline]] inline void Vm<H>::deliver_locked(std::uint32_t id) {
   if (irqs_[id].pending_unlocked() == 0) return;
-  HardwareListRegisters<H> lrs{id, vcpus_[id].frame().elr};
+  HardwareListRegisters<H> lrs{vcpus_[id], vcpus_[id].frame().elr};
   irqs_[id].deliver(lrs, vgic_, id);
 }
 
@@ -40,7 +40,7 @@ template <VCpuHal H>
   if (intid == gic::kVirtualTimerPpi) {
     // The guest's own timer: forwarded, and left active until the guest's EOI. Straight into a
     // list register if nothing else is in flight (VirtualInterrupts::send()).
-    HardwareListRegisters<H> lrs{id, vcpus_[id].frame().elr};
+    HardwareListRegisters<H> lrs{vcpus_[id], vcpus_[id].frame().elr};
     if (!irqs_[id].send(lrs, vgic_, id, intid, forwarding())) {
       H::irq_deactivate(intid);
       return {Outcome::kTimerDropped};
@@ -71,10 +71,10 @@ ExitOutcome Vm<H>::send_sgi(vgic::VCpuMask targets, std::uint32_t intid, std::ui
 }
 
 template <VCpuHal H>
-ExitOutcome Vm<H>::halt(const Halt& halt, std::uint32_t id, SpinLockGuard& guard) {
+ExitOutcome Vm<H>::halt(const Halt& halt, std::uint32_t id, UniqueSpinLock& guard) {
   HaltFacts facts{halt.wfe};
   if (!facts.wfe) {
-    HardwareListRegisters<H> lrs{id, vcpus_[id].exit_pc()};
+    HardwareListRegisters<H> lrs{vcpus_[id], vcpus_[id].exit_pc()};
     facts.interrupt_waiting = irqs_[id].waiting(lrs, vgic_, id);
     const std::uint64_t cntv_ctl = sysreg::cntv_ctl_el0::read();
     facts.timer_can_fire =

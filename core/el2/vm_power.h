@@ -49,7 +49,7 @@ template <VCpuHal H>
 void Vm<H>::power_down(std::uint32_t id) {
   const SpinLockGuard guard(lock_);
   vcpus_[id].stop_turn_tick();
-  HardwareListRegisters<H> lrs{id, vcpus_[id].exit_pc()};
+  HardwareListRegisters<H> lrs{vcpus_[id], vcpus_[id].exit_pc()};
   irqs_[id].clear(lrs);
   sysreg::cntv_ctl_el0::write(0);
   asm volatile("isb");

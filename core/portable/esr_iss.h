@@ -187,6 +187,17 @@ struct SysRegAccess {
   /// \return The packed encoding described at esr::sysreg_key().
   constexpr std::uint32_t sysreg_key() const { return esr::sysreg_key(op0, op1, crn, crm, op2); }
 
+  /// \brief The key of the register a trapped access names, straight from its ISS: the same
+  /// value as decode(iss).sysreg_key(), in fewer steps (Op1 and CRn are neighbours in both
+  /// layouts, so they move as one field). The exit path uses this one.
+  /// \param iss Syndrome::iss() of an exception whose EC is 0x18.
+  /// \return The packed encoding described at esr::sysreg_key().
+  static constexpr std::uint32_t key_of(std::uint32_t iss) {
+    constexpr BitField kOp1Crn{10, 7};  // Op1:CRn, ISS[16:10]; key bits [13:7]
+    return static_cast<std::uint32_t>((kOp0.get(iss) << 14) | (kOp1Crn.get(iss) << 7) |
+                                      (kCrm.get(iss) << 3) | kOp2.get(iss));
+  }
+
   /// \brief The opposite of is_read, for readability at call sites.
   /// \return True for MSR (guest writes Rt to the register).
   constexpr bool is_write() const { return !is_read; }

@@ -305,6 +305,11 @@ TEST(Esr, SysRegDecodeCoversEveryEncoding) {
             ASSERT_EQ(a.rt, rt);
             ASSERT_EQ(a.is_read, read);
             ASSERT_EQ(a.sysreg_key(), sysreg_key(op0, op1, crn, crm, op2));
+            // The exit path's shortcut, with every Rt and direction around the encoding.
+            for (unsigned other : {0u, 1u, 0x3e0u, 0x3e1u}) {
+              const std::uint32_t iss = SysRegIss(op0, op1, crn, crm, op2, 0, false) | other;
+              ASSERT_EQ(SysRegAccess::key_of(iss), sysreg_key(op0, op1, crn, crm, op2));
+            }
             keys.insert(a.sysreg_key());
           }
         }

@@ -96,14 +96,15 @@ constexpr std::uint64_t width_mask(unsigned bytes) {
 // Returns the exit's main argument: the register's key (0 for an SGI request).
 [[gnu::always_inline]] inline std::uint32_t decode_sysreg(std::uint64_t esr, const std::uint64_t* x,
                                                           VmExit& out) {
-  const esr::Syndrome syndrome(esr);
-  const auto access = esr::SysRegAccess::decode(syndrome.iss());
-  const std::uint32_t key = access.sysreg_key();
-  if (access.is_read) {
-    out.emplace<SysRegRead>(SysRegRead{key, access.rt});
+  using Access = esr::SysRegAccess;
+  const std::uint32_t iss = esr::Syndrome(esr).iss();
+  const std::uint32_t key = Access::key_of(iss);  // only the fields this exit needs
+  const auto rt = static_cast<unsigned>(Access::kRt.get(iss));
+  if (Access::kDirection.test(iss)) {  // MRS: the guest reads the register
+    out.emplace<SysRegRead>(SysRegRead{key, rt});
     return key;
   }
-  const std::uint64_t value = reg_or_zero(x, access.rt);
+  const std::uint64_t value = reg_or_zero(x, rt);
   if (key == icc_sgi1r_key()) {
     out.emplace<SendIpi>(decode_sgi1r(value));
     return 0;

@@ -165,8 +165,9 @@ struct Ring {
     const std::uint64_t seq =
         std::atomic_ref<std::uint64_t>(next_seq).fetch_add(1, std::memory_order_relaxed);
     TraceRecord* const slot = slots + ((seq - 1) & (Capacity - 1));
-    // seq = 0 while the slot is rewritten, its number last: a reader sees whole records only.
-    __atomic_store_n(&slot->seq, 0, __ATOMIC_RELAXED);
+    // The number goes in last. Until then the slot keeps the number of the record it held
+    // before (capacity records ago, or 0), and a reader — who looks for this record's number
+    // in this slot, since next_seq has moved past it — skips the half-written slot.
     slot->icount = icount;
     slot->esr = esr;
     slot->address = address;

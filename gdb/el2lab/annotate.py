@@ -128,7 +128,7 @@ def describe_point(r: symbols.Resolved, pc: int) -> str:
         elr, spsr = _frame_elr_spsr(sp)
         i = _x(0)
         return (f"guest frame complete at {_hex(sp)} (guest PC {_hex(elr)}, {esr.spsr_mode(spsr)}); "
-                f"back to the host stack saved in TPIDR_EL2's block: el2lab_enter_guest returns "
+                f"back to the host stack saved in the word after it: el2lab_enter_guest returns "
                 f"vector {i} ({esr.vector_name(i)}) to Aarch64VCpu<H>::run")
     if name == "el2lab::Aarch64VCpu<H>::run":
         this = _x(0)
