@@ -19,7 +19,7 @@ void Vm<H>::hypercall_exit(const VmExit& exit, std::uint32_t id) {
     return affinity_info_exit(exit, id);
   const CallAnswer answer =
       answer_call(call, {nullptr, vcpus_[id].exit_counts(), config_.allow_test_faults});
-  if (answer.fault_at_el2) [[unlikely]]
+  if (answer.outcome == Outcome::kTestFaultTaken) [[unlikely]]
     return test_fault_exit();
   vcpus_[id].set_return_value(static_cast<std::uint64_t>(answer.x0));
   return report(abi::ExitKind::kHypercall, exit, id, answer.outcome);

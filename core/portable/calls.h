@@ -16,10 +16,11 @@ namespace el2lab {
 
 /// \ingroup vmm
 /// \brief What a Hypercall exit is answered with.
+/// (Two fields: returned in two registers. Outcome::kTestFaultTaken says the guest asked for
+/// the deliberate EL2 fault and may have it.)
 struct CallAnswer {
   std::int64_t x0 = 0;                       ///< The return value (SMCCC: in x0).
-  Outcome outcome = Outcome::kNotSupported;  ///< For the log.
-  bool fault_at_el2 = false;  ///< The guest asked for the deliberate EL2 fault and may have it.
+  Outcome outcome = Outcome::kNotSupported;  ///< For the log, and kTestFaultTaken.
 };
 
 /// \ingroup vmm
@@ -103,7 +104,8 @@ constexpr bool reads_power_states(const Hypercall& call) {
     }
     case static_cast<std::uint32_t>(abi::Hypercall::kNop): return {0, Outcome::kNop};
     case static_cast<std::uint32_t>(abi::Hypercall::kTestFaultAtEl2):
-      return {abi::kNotSupported, Outcome::kTestFaultRefused, context.allow_test_faults};
+      return {abi::kNotSupported,
+              context.allow_test_faults ? Outcome::kTestFaultTaken : Outcome::kTestFaultRefused};
     default: return {abi::kNotSupported, Outcome::kNotSupported};
   }
 }

@@ -12,6 +12,7 @@ constexpr std::string_view kOutcomes[] = {
     "exit count",
     "nop",
     "refused: booted without el2lab.test_faults",
+    "taken: faulting at EL2 on purpose (el2lab.test_faults)",
     "not implemented: NOT_SUPPORTED",
     "emulated",
     "no device there: external abort injected",

@@ -22,6 +22,7 @@ enum class Outcome : std::uint8_t {
   kExitCount,         ///< el2lab's exit-count query answered.
   kNop,               ///< el2lab's no-op answered.
   kTestFaultRefused,  ///< The deliberate EL2 fault, refused (boot argument absent).
+  kTestFaultTaken,    ///< The deliberate EL2 fault, allowed: the hypervisor faults now.
   kNotSupported,      ///< Unknown call: NOT_SUPPORTED.
   // Devices and system registers
   kEmulated,           ///< An emulated device or register answered.

@@ -249,7 +249,7 @@ def main(argv: list[str]) -> int:
         print(line)
     if checks:
         print()
-        print("goal check (median, issue 11's targets; not met today is expected):")
+        print("goal check (median, issue 11's targets; a target not met is reported, not an error):")
         for line in table.goal_lines(checks):
             print(line)
     met = sum(c.met for c in checks)
