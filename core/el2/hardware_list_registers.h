@@ -34,11 +34,11 @@ struct HardwareListRegisters {
   static void deactivate(std::uint32_t intid) { H::irq_deactivate(intid); }
   /// Records the injection of \p intid into list register \p n.
   void injected(std::uint32_t intid, unsigned n) const {
-    vcpu.record_irq_event(trace::Kind::kIrqInjected, intid, n, guest_pc);
+    vcpu.record_event(trace::Kind::kIrqInjected, intid, n, guest_pc);
   }
   /// Records that the guest finished \p intid (list register \p n emptied).
   void finished(std::uint32_t intid, unsigned n) const {
-    vcpu.record_irq_event(trace::Kind::kGuestEoi, intid, n, guest_pc);
+    vcpu.record_event(trace::Kind::kGuestEoi, intid, n, guest_pc);
   }
 };
 

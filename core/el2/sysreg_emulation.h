@@ -15,19 +15,10 @@ namespace el2lab {
 // exit handler, without a call (a call made the handler keep a frame for it).
 namespace sysreg_emulation_detail {
 
-constexpr std::uint32_t encoding(unsigned op0, unsigned op1, unsigned crn, unsigned crm,
-                                 unsigned op2) {
-  return esr::sysreg_key(op0, op1, crn, crm, op2);
-}
-
-// The ID register space HCR_EL2.TID3 traps: op0 3, op1 0, CRn 0, CRm 1–7.
-inline bool in_id_space(std::uint32_t k) {
-  for (unsigned crm = 1; crm <= 7; ++crm) {
-    for (unsigned op2 = 0; op2 <= 7; ++op2) {
-      if (k == encoding(3, 0, 0, crm, op2)) return true;
-    }
-  }
-  return false;
+// The ID register space HCR_EL2.TID3 traps: op0 3, op1 0, CRn 0, CRm 1–7, any op2. CRm and op2
+// are the key's lowest fields, so the space is one range of keys.
+constexpr bool in_id_space(std::uint32_t key) {
+  return key >= esr::sysreg_key(3, 0, 0, 1, 0) && key <= esr::sysreg_key(3, 0, 0, 7, 7);
 }
 
 // The ID registers passed on, by encoding (op0 3, op1 0, CRn 0, CRm, op2).

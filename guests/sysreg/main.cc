@@ -60,6 +60,13 @@ void id_registers() {
   expect_eq(READ_SYSREG(id_aa64pfr0_el1), pfr0, "ID_AA64PFR0_EL1, read twice");
   expect_exits(abi::ExitKind::kSysRegRead, reads3, 2, "kSysRegRead exits for two more reads");
 
+  // Unallocated encodings in the ID space read as zero (the architecture's RAZ): one inside it
+  // and the space's last one, both trapped by TID3 and answered, not undefined.
+  const std::uint64_t reads4 = exit_count(abi::ExitKind::kSysRegRead);
+  expect_eq(READ_SYSREG(s3_0_c0_c4_3), 0u, "unallocated ID register S3_0_C0_C4_3 reads as zero");
+  expect_eq(READ_SYSREG(s3_0_c0_c7_7), 0u, "unallocated ID register S3_0_C0_C7_7 reads as zero");
+  expect_exits(abi::ExitKind::kSysRegRead, reads4, 2, "kSysRegRead exits for the two RAZ reads");
+
   println("sysreg: ID_AA64PFR0_EL1 ", fmt::Hex{pfr0}, " (EL0 ", pfr0 & 0xf, ", EL1 ",
           (pfr0 >> 4) & 0xf, ", EL2 ", (pfr0 >> 8) & 0xf, "), ID_AA64MMFR0_EL1 ", fmt::Hex{mmfr0},
           " (PARange ", mmfr0 & 0xf, ")");
