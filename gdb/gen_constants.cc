@@ -8,6 +8,7 @@
 #include <cstdio>
 #include <string_view>
 
+#include "core/portable/calls.h"
 #include "core/portable/esr.h"
 #include "core/portable/gic_registers.h"
 #include "core/portable/guest_abi.h"
@@ -96,6 +97,25 @@ int main() {
     print_string(trace::hal_call_name(static_cast<trace::HalCall>(c)));
     std::printf(",\n");
   }
-  std::printf("}\n");
+  std::printf("}\n\n");
+  // The hypercalls a vCPU answers by itself past the log limit (calls.h): GDB's narration says
+  // when an exit never reached the run loop.
+  std::uint64_t psci_mask = 0;
+  for (std::uint32_t index = 0; index < 64; ++index) {
+    const std::uint32_t function = 0x8400'0000u | (index & 0x1fu) | ((index & 0x20u) << 25);
+    if (answerable_by_vcpu(function)) psci_mask |= std::uint64_t{1} << psci::table_index(function);
+  }
+  std::printf("# Hypercalls the vCPU answers by itself (calls.h, answerable_by_vcpu): a bit per\n");
+  std::printf("# PSCI table index, and el2lab's calls outside PSCI's range it leaves to the VM.\n");
+  std::printf("VCPU_ANSWERS_PSCI = %#llx\nVCPU_LEAVES_CALLS = [",
+              static_cast<unsigned long long>(psci_mask));
+  const char* separator = "";
+  for (const auto call :
+       {abi::Hypercall::kExitCount, abi::Hypercall::kNop, abi::Hypercall::kTestFaultAtEl2}) {
+    if (answerable_by_vcpu(static_cast<std::uint64_t>(call))) continue;
+    std::printf("%s%#x", separator, static_cast<unsigned>(call));
+    separator = ", ";
+  }
+  std::printf("]\n");
   return 0;
 }

@@ -10,10 +10,12 @@
 #include <type_traits>
 
 #include "core/el2/cpu_local.h"
+#include "core/el2/debug_block.h"
 #include "core/el2/guest_context.h"
 #include "core/el2/sysreg.h"
 #include "core/el2/trap_frame.h"
 #include "core/el2/turn_tick.h"
+#include "core/portable/calls.h"
 #include "core/portable/esr.h"
 #include "core/portable/exception_injection.h"
 #include "core/portable/exit_decode.h"
@@ -23,6 +25,8 @@
 #include "core/portable/registers.h"
 #include "core/portable/trace.h"
 #include "core/portable/vcpu_hal.h"
+#include "core/portable/vgic.h"
+#include "core/portable/virtual_interrupts.h"
 #include "core/portable/vm_exit.h"
 
 namespace el2lab {
@@ -36,6 +40,9 @@ static_assert(std::variant_size_v<VmExit> == static_cast<std::size_t>(abi::ExitK
 static_assert(
     std::is_same_v<
         std::variant_alternative_t<static_cast<std::size_t>(abi::ExitKind::kHalt), VmExit>, Halt>);
+
+template <VCpuHal H>
+struct HardwareListRegisters;  // hardware_list_registers.h
 
 /// The trace ring's type: 1024 records (layout in trace.h).
 using TraceRing = trace::Ring<1024>;
@@ -77,6 +84,10 @@ struct VCpuSetup {
   std::uint64_t x0 = 0;     ///< x0 at entry: the device tree's IPA for the boot vCPU.
   std::uint64_t vttbr = 0;  ///< VTTBR_EL2: stage-2 root and VMID.
   std::uint64_t vtcr = 0;   ///< VTCR_EL2: the stage-2 translation regime (IPA size, granule).
+  /// How many of its hypercalls, and of its virtual timer ticks, go to the run loop before the
+  /// vCPU answers the ones it can by itself (Aarch64VCpu::run()): the VM's log limit and one
+  /// (the "further exits" line).
+  std::uint64_t exits_to_run_loop = 0;
 };
 
 /// \brief A virtual CPU, parameterised by the HAL (static dispatch for every H:: call).
@@ -92,6 +103,7 @@ class alignas(2048) Aarch64VCpu {
         mpidr_(setup.mpidr),
         vttbr_(setup.vttbr),
         vtcr_(setup.vtcr),
+        exits_to_run_loop_(setup.exits_to_run_loop),
         el1_(El1Context::reset_state()) {
     frame_.elr = setup.entry;
     frame_.spsr = reg::Spsr::el1h_masked().raw();
@@ -103,19 +115,24 @@ class alignas(2048) Aarch64VCpu {
 
   /// Enters the guest and runs it until it exits; returns the decoded reason, which stays
   /// valid (and is only ever written in place, never copied) until the next run(). Exits the
-  /// vCPU can answer by itself (an unmodelled trap becomes an exception in the guest) are
-  /// answered before returning; the caller handles the rest and calls run() again.
+  /// vCPU can answer by itself are answered here: an unmodelled trap becomes an exception in
+  /// the guest (and is returned, for the log); the turn tick and, once the log is done with
+  /// them, the hypercalls that need nothing but the vCPU (answered_here()) go straight back
+  /// into the guest, as KVM answers some exits without leaving its EL2 code. The caller
+  /// handles the rest and calls run() again.
   [[gnu::noinline]] const VmExit& run() {
-    // What is rarely needed before an entry — the first run on this CPU, starting or stopping
-    // the turn tick, refusing a PSTATE that is not EL1/EL0 — is one flag and one SPSR test on
-    // the common path.
-    if (entry_work() || check_guest_entry(frame_.spsr)) [[unlikely]] {
-      if (!prepare_entry()) return exit_;
-    }
     for (;;) {
+      // What is rarely needed before an entry — the first run on this CPU, starting or
+      // stopping the turn tick, refusing a PSTATE that is not EL1/EL0 — is one flag and one
+      // SPSR test on the common path. Before every entry, also one answered here: another CPU
+      // may have asked for the turn tick meanwhile.
+      if (entry_work() || check_guest_entry(frame_.spsr)) [[unlikely]] {
+        if (!prepare_entry()) return exit_;
+      }
       const std::uint64_t vector = el2lab_enter_guest(&frame_);
       read_syndrome(vector);
       if (vector == kLower64Sync) [[likely]] {
+        if (answered_here()) continue;
         const std::uint64_t argument =
             decode_sync_exit(trap_.esr, trap_.far, trap_.hpfar, frame_.x, frame_.elr, exit_);
         if (exit_.index() == static_cast<std::size_t>(abi::ExitKind::kUnhandled)) [[unlikely]] {
@@ -129,12 +146,15 @@ class alignas(2048) Aarch64VCpu {
       // HAL says, asked with a direct call. The exit's trace record stands for the IRQ's entry
       // and dispatch too (see trace::Kind).
       irq_ = H::irq_fetch();
-      if (irq_ != gic::kHypervisorTimerPpi) {
-        exit_.emplace<ExternalInterrupt>(ExternalInterrupt{irq_});
-        return finish(irq_);
+      if (irq_ == gic::kHypervisorTimerPpi) [[unlikely]] {
+        // The turn tick is the hypervisor's own: answered here, the guest re-entered at once.
+        take_turn_tick();
+        continue;
       }
-      // The turn tick is the hypervisor's own: answered here, and the guest re-entered at once.
-      take_turn_tick();
+      exit_.emplace<ExternalInterrupt>(ExternalInterrupt{irq_});
+      finish(irq_);
+      if (irq_ == gic::kVirtualTimerPpi && forwarded_here()) continue;
+      return exit_;
     }
   }
 
@@ -155,6 +175,16 @@ class alignas(2048) Aarch64VCpu {
     // anything is recorded for it (an interrupt may be delivered before its first entry).
     trace_source_ = trace::source_word(0, static_cast<std::uint16_t>(this_cpu().index), id_);
     __atomic_store_n(&entry_work_, true, __ATOMIC_RELAXED);
+  }
+
+  /// The vCPU's virtual interrupts (the VM keeps them: other vCPUs queue SGIs there) and the
+  /// virtual distributor, for the timer ticks run() forwards by itself; \p timer says how the
+  /// timer is forwarded on this GIC. Set by the VM before the first run().
+  void attach_interrupts(vgic::VirtualInterrupts* irqs, const vgic::VirtualGic* vgic,
+                         vgic::VirtualInterrupts::Source timer) {
+    irqs_ = irqs;
+    vgic_ = vgic;
+    timer_source_ = timer;
   }
 
   /// Where run() looks whether this vCPU shares the machine with other vCPUs that are on:
@@ -205,18 +235,7 @@ class alignas(2048) Aarch64VCpu {
 
   /// Makes the guest take \p kind at EL1 for the instruction of the last exit, as if the
   /// hardware had raised it (the exit's PC advance is undone).
-  void inject(InjectedException kind) {
-    const esr::DataAbort abort = esr::DataAbort::decode(esr::Syndrome(trap_.esr).iss());
-    const Injection plan = plan_injection(
-        kind,
-        GuestTrapState{trap_.pc, frame_.spsr, sysreg::vbar_el1::read(), trap_.far, abort.wnr});
-    sysreg::esr_el1::write(plan.esr_el1);
-    sysreg::elr_el1::write(plan.elr_el1);
-    sysreg::spsr_el1::write(plan.spsr_el1);
-    if (plan.sets_far) sysreg::far_el1::write(plan.far_el1);
-    frame_.elr = plan.new_pc;
-    frame_.spsr = plan.new_pstate;
-  }
+  void inject(InjectedException kind);
 
   /// vCPU index.
   std::uint32_t id() const { return id_; }
@@ -248,6 +267,9 @@ class alignas(2048) Aarch64VCpu {
   static constexpr auto kLower32Sync = static_cast<std::uint64_t>(esr::VectorEntry::kLowerA32Sync);
   static constexpr auto kLower32Irq = static_cast<std::uint64_t>(esr::VectorEntry::kLowerA32Irq);
   static constexpr auto kLower32Fiq = static_cast<std::uint64_t>(esr::VectorEntry::kLowerA32Fiq);
+  static constexpr auto kHypercallKind = static_cast<std::size_t>(abi::ExitKind::kHypercall);
+  static constexpr auto kInterruptKind =
+      static_cast<std::size_t>(abi::ExitKind::kExternalInterrupt);
 
   // First run on this CPU: give the guest its EL1 and FP state, stage-2 tables and identity.
   void load() {
@@ -299,6 +321,11 @@ class alignas(2048) Aarch64VCpu {
     trap_.vector = vector;
   }
 
+  // The exits run() answers itself, without the run loop (vcpu_own_exits.h): a hypercall that
+  // needs nothing but the call, a virtual timer tick that can go straight into a list register.
+  [[gnu::always_inline]] inline bool answered_here();
+  [[gnu::always_inline]] inline bool forwarded_here();
+
   // Every exit ends here: its kind noted, counted and recorded in the trace ring.
   [[gnu::always_inline]] const VmExit& finish(std::uint64_t argument) {
     const std::size_t kind = exit_.index();
@@ -309,59 +336,28 @@ class alignas(2048) Aarch64VCpu {
   }
 
   // The exits that are neither a synchronous trap from AArch64 nor an IRQ: decoded into
-  // exit_; returns the exit's main argument.
-  [[gnu::noinline, gnu::cold]] std::uint64_t other_exit(std::uint64_t vector) {
-    if (vector == kLower32Sync) {
-      // An AArch32 EL0 process of the guest trapped (an abort on a non-RAM address);
-      // el2lab emulates AArch64 accesses only.
-      inject(injection_for(trap_.esr));
-      const std::uint64_t ipa = fault_ipa(trap_.hpfar, trap_.far);
-      exit_.emplace<Unhandled>(Unhandled{trap_.esr, ipa, "trap from AArch32 EL0"});
-      return ipa;
-    }
-    exit_.emplace<Unhandled>(Unhandled{trap_.esr, 0, "SError from the guest"});
-    return 0;
-  }
+  // exit_; returns the exit's main argument (vcpu_own_exits.h).
+  [[gnu::noinline, gnu::cold]] std::uint64_t other_exit(std::uint64_t vector);
 
   bool sharing() const { return sharing_->load(std::memory_order_relaxed); }
 
   // entry_work_ as run() reads it on every entry (other CPUs set it; relaxed order is all
   // run() needs).
-  bool entry_work() const { return read_once(entry_work_); }
+  // (Read as its byte: a volatile bool load is followed by a test of its low bits, the byte
+  // goes straight to a compare-and-branch.)
+  bool entry_work() const {
+    return read_once(*reinterpret_cast<const std::uint8_t*>(&entry_work_)) != 0;
+  }
 
   static constexpr bool is_irq_vector(std::uint64_t vector) {
     return vector == kLower64Irq || vector == kLower64Fiq || vector == kLower32Irq ||
            vector == kLower32Fiq;
   }
 
-  // The turn tick fired while the guest ran: end the interrupt, start the next period (or
-  // stop, if this vCPU is alone now), and give the rest of the CPU's turn away.
-  [[gnu::noinline]] void take_turn_tick() {
-    H::irq_priority_drop(gic::kHypervisorTimerPpi);
-    H::irq_deactivate(gic::kHypervisorTimerPpi);
-    if (sharing()) {
-      turn_tick::arm();
-    } else {
-      stop_turn_tick();
-    }
-    turn_tick::yield_turn();
-  }
-
-  // An unmodelled trap becomes the exception the guest would have taken (the PC stays on the
-  // trapping instruction). Out of line and cold, so the common exits do not pay for inject()'s
-  // frame.
-  [[gnu::noinline, gnu::cold]] const VmExit& unhandled_exit(std::uint64_t argument) {
-    inject(injection_for(trap_.esr));
-    return finish(argument);
-  }
-
-  static InjectedException injection_for(std::uint64_t raw_esr) {
-    switch (esr::Syndrome(raw_esr).ec()) {
-      case esr::ExceptionClass::kDataAbortLower: return InjectedException::kDataAbort;
-      case esr::ExceptionClass::kInstrAbortLower: return InjectedException::kInstructionAbort;
-      default: return InjectedException::kUndefined;
-    }
-  }
+  // The turn tick, an unmodelled trap (vcpu_own_exits.h).
+  [[gnu::noinline]] void take_turn_tick();
+  [[gnu::noinline, gnu::cold]] const VmExit& unhandled_exit(std::uint64_t argument);
+  static InjectedException injection_for(std::uint64_t raw_esr);
 
   // The exit's trace record: its kind, ESR and main argument (the address, function, key or
   // INTID the GDB package and graders show).
@@ -379,6 +375,13 @@ class alignas(2048) Aarch64VCpu {
   std::uint64_t mpidr_;
   std::uint64_t vttbr_;
   std::uint64_t vtcr_;
+  // This vCPU's first exits_to_run_loop_ hypercalls and timer ticks go to the run loop (and its
+  // log); the ones after them that answered_here() and forwarded_here() can answer do not.
+  std::uint64_t exits_to_run_loop_;
+  // Its virtual interrupts and the virtual distributor (attach_interrupts()).
+  vgic::VirtualInterrupts* irqs_ = nullptr;
+  const vgic::VirtualGic* vgic_ = nullptr;
+  vgic::VirtualInterrupts::Source timer_source_ = vgic::VirtualInterrupts::Source::kForwardedHw;
   El1Context el1_;
   FpContext fp_{};
   bool loaded_ = false;
@@ -401,3 +404,6 @@ class alignas(2048) Aarch64VCpu {
 /// \}
 
 }  // namespace el2lab
+
+// The exits a vCPU answers by itself.
+#include "core/el2/vcpu_own_exits.h"

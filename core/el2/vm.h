@@ -91,6 +91,9 @@ class Vm {
         vgic_(config_.gic, config_.vcpu_count),
         vcpus_(make_vcpus(config_, std::make_index_sequence<kMaxVcpus>{})) {
     power_.cpu_on(power_.mpidr(0), boot);
+    for (std::uint32_t t = 0; t < kMaxVcpus; ++t) {
+      vcpus_[t].attach_interrupts(&irqs_[t], &vgic_, forwarding());
+    }
     // The guest's MMIO bus, written once: every MMIO exit is looked up here.
     mmio_bus_.add(config_.uart_ipa, kUartSize, MmioDevice::kUart);
     mmio_bus_.add(config_.gicd_ipa, kDistributorSize, MmioDevice::kDistributor);
@@ -184,12 +187,9 @@ class Vm {
   // for the frame of its own handler only.
   // `kind` is the exit's alternative (as run() noted it in the vCPU's GuestTrap), passed so
   // the switch needs no look into the variant.
-  // Hypercalls are tested first, on their own: kind 0, one compare-and-branch (in the switch,
-  // GCC put them at the bottom of its tree of compares).
   [[gnu::noinline]] void handle(const VmExit& exit, std::uint32_t id, abi::ExitKind kind) {
-    if (kind == abi::ExitKind::kHypercall) [[likely]]
-      return hypercall_exit(exit, id);
     switch (kind) {
+      case abi::ExitKind::kHypercall: return hypercall_exit(exit, id);
       case abi::ExitKind::kMmioRead: return mmio_read_exit(exit, id);
       case abi::ExitKind::kMmioWrite: return mmio_write_exit(exit, id);
       case abi::ExitKind::kSysRegRead: return sysreg_read_exit(exit, id);
@@ -339,11 +339,10 @@ class Vm {
     return log_exit(kind, exit, id, ExitOutcome{what});
   }
   // Whether an exit of `kind` that did `what` gets a line. Past the limit there is nothing to
-  // say: a load and a compare, and no frame — what is left is a branch to log_exit().
+  // say: one byte loaded and a branch, and no frame — what is left is a branch to log_exit().
   [[gnu::always_inline]] bool logged(abi::ExitKind kind, Outcome what) const {
     if (what == Outcome::kNone) return false;  // the console's own traffic: not logged
-    const std::uint32_t seen = read_once(exits_seen_[static_cast<std::size_t>(kind)]);
-    return seen <= config_.exits_logged || always_logged(what);
+    return read_once(log_done_[static_cast<std::size_t>(kind)]) == 0 || always_logged(what);
   }
 
   // The rest of report(), kept out of the exit path: the count, and text made only here.
@@ -382,7 +381,7 @@ class Vm {
                                                           std::index_sequence<I...>) {
     return {Aarch64VCpu<H>(VCpuSetup{static_cast<std::uint32_t>(I),
                                      vcpu_mpidr(static_cast<std::uint32_t>(I)), 0, 0, config.vttbr,
-                                     config.vtcr})...};
+                                     config.vtcr, std::uint64_t{config.exits_logged} + 1})...};
   }
 
   // The small members the exit path touches come first, the big arrays last: a load or store
@@ -390,6 +389,8 @@ class Vm {
   // the load's immediate), one further away costs two more to form its address.
   const VmConfig config_;
   std::array<std::uint32_t, std::variant_size_v<VmExit>> exits_seen_{};
+  // Per kind: the limit's lines and the "further exits" line are printed (set by log_exit()).
+  std::array<std::uint8_t, std::variant_size_v<VmExit>> log_done_{};
   SpinLock lock_;
   // More than one vCPU is not off: each runs the turn tick. Written under the lock, read by
   // each run loop without it.

@@ -14,6 +14,10 @@ void Vm<H>::log_exit(abi::ExitKind kind, const VmExit& exit, std::uint32_t id,
   const std::uint32_t seen =
       __atomic_add_fetch(&exits_seen_[static_cast<std::size_t>(kind)], 1, __ATOMIC_RELAXED);
   const bool always = always_logged(outcome.what);
+  // From the "further exits" line on, logged() lets only the always-logged outcomes through.
+  if (seen >= config_.exits_logged + 1) {
+    __atomic_store_n(&log_done_[static_cast<std::size_t>(kind)], 1, __ATOMIC_RELAXED);
+  }
   if (seen > config_.exits_logged + 1 && !always) return;
   if (seen <= config_.exits_logged || always) {
     fmt::Buffer<16> who;

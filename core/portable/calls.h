@@ -67,6 +67,27 @@ constexpr bool reads_power_states(const Hypercall& call) {
 }
 
 /// \ingroup vmm
+/// \brief Whether answer_call() answers a call of SMCCC function \p function from the call and
+/// the caller's exit counts alone: not a PSCI power request (those are exits of their own), not
+/// AFFINITY_INFO (it reads the power states every vCPU shares), not the test fault (the VM
+/// allows or refuses it). A vCPU answers these by itself once the log is done with them
+/// (Aarch64VCpu::run()).
+constexpr bool answerable_by_vcpu(std::uint64_t function) {
+  const auto fid = static_cast<std::uint32_t>(function);
+  // One bit per PSCI function that needs more than the call (one shift and a bit test).
+  constexpr std::uint64_t kNeedsTheVm =
+      (std::uint64_t{1} << psci::table_index(psci::Function::kCpuOn32)) |
+      (std::uint64_t{1} << psci::table_index(psci::Function::kCpuOn64)) |
+      (std::uint64_t{1} << psci::table_index(psci::Function::kCpuOff)) |
+      (std::uint64_t{1} << psci::table_index(psci::Function::kAffinityInfo32)) |
+      (std::uint64_t{1} << psci::table_index(psci::Function::kAffinityInfo64)) |
+      (std::uint64_t{1} << psci::table_index(psci::Function::kSystemOff)) |
+      (std::uint64_t{1} << psci::table_index(psci::Function::kSystemReset));
+  if (psci::in_range(fid)) return ((kNeedsTheVm >> psci::table_index(fid)) & 1) == 0;
+  return fid != static_cast<std::uint32_t>(abi::Hypercall::kTestFaultAtEl2);
+}
+
+/// \ingroup vmm
 /// \brief Answers \p call: PSCI_VERSION (1.1), PSCI_FEATURES, AFFINITY_INFO,
 /// MIGRATE_INFO_TYPE, el2lab's kExitCount / kNop / kTestFaultAtEl2; NOT_SUPPORTED for the rest.
 /// Inline: it is on the hypercall exit path.

@@ -4,6 +4,7 @@
 
 #include <array>
 #include <string>
+#include <vector>
 
 #include "core/portable/calls.h"
 #include "core/portable/exit_outcome.h"
@@ -112,6 +113,60 @@ TEST(Calls, UnknownCallsAreNotSupported) {
   EXPECT_EQ(a.x0, kNotSupported);
   EXPECT_EQ(a.outcome, Outcome::kNotSupported);
   EXPECT_EQ(answer_call(call(0x8400'0015), {}).x0, kNotSupported);  // a PSCI ID el2lab lacks
+}
+
+// The calls a vCPU answers by itself (Aarch64VCpu::run()) are exactly those whose answer does
+// not depend on what only the VM knows: the power states and the test-fault boot argument.
+TEST(Calls, WhatAVCpuAnswersAloneIsAnsweredTheSameWithTheVmsState) {
+  const std::array<std::uint64_t, 2> mpidrs{0x8000'0000, 0x8000'0001};
+  VCpuPowerTable power(mpidrs);
+  power.cpu_on(0x8000'0000, {0x4008'0000, 0});
+  std::array<std::uint64_t, static_cast<std::size_t>(abi::ExitKind::kCount)> counts{};
+  counts[static_cast<std::size_t>(abi::ExitKind::kHypercall)] = 20;
+  counts[static_cast<std::size_t>(abi::ExitKind::kMmioWrite)] = 3;
+  const CallContext alone{nullptr, counts, false};
+  const CallContext with_vm{&power, counts, true};
+  std::vector<std::uint64_t> functions;
+  for (std::uint64_t n = 0; n < 32; ++n) {  // every PSCI ID, both conventions
+    functions.push_back(0x8400'0000 + n);
+    functions.push_back(0xc400'0000 + n);
+  }
+  for (const abi::Hypercall h :
+       {abi::Hypercall::kExitCount, abi::Hypercall::kNop, abi::Hypercall::kTestFaultAtEl2}) {
+    functions.push_back(static_cast<std::uint64_t>(h));
+  }
+  functions.insert(functions.end(), {0xc600'0777, 0x8600'0777, 0x8400'0020, 0, 0xffff'ffff});
+  int answerable = 0;
+  for (const std::uint64_t f : functions) {
+    SCOPED_TRACE(testing::Message() << std::hex << "function 0x" << f);
+    // Each argument a vCPU ID, a feature, an exit kind, as the call reads it.
+    for (const std::uint64_t a1 : {0ull, 1ull, 4ull, 0xc400'0003ull}) {
+      const CallAnswer a = answer_call(call(f, a1), alone);
+      const CallAnswer b = answer_call(call(f, a1), with_vm);
+      if (answerable_by_vcpu(f)) {
+        EXPECT_EQ(a.x0, b.x0);
+        EXPECT_EQ(a.outcome, b.outcome);
+      }
+    }
+    answerable += answerable_by_vcpu(f) ? 1 : 0;
+  }
+  // And the ones it leaves to the VM do depend on it, or are exits of their own.
+  EXPECT_NE(answer_call(call(0x8400'0004, 1), alone).x0,
+            answer_call(call(0x8400'0004, 1), with_vm).x0);  // AFFINITY_INFO
+  EXPECT_FALSE(answerable_by_vcpu(0x8400'0004));
+  EXPECT_FALSE(answerable_by_vcpu(0xc400'0004));
+  const auto fault = static_cast<std::uint64_t>(abi::Hypercall::kTestFaultAtEl2);
+  EXPECT_NE(answer_call(call(fault), alone).outcome, answer_call(call(fault), with_vm).outcome);
+  EXPECT_FALSE(answerable_by_vcpu(fault));
+  for (const std::uint64_t power_request :
+       {0x8400'0003ull, 0xc400'0003ull, 0x8400'0002ull, 0x8400'0008ull, 0x8400'0009ull}) {
+    EXPECT_FALSE(answerable_by_vcpu(power_request)) << std::hex << power_request;
+  }
+  // SMCCC: only w0 names the function.
+  EXPECT_TRUE(answerable_by_vcpu(0xdead'beef'8400'0000));
+  EXPECT_FALSE(answerable_by_vcpu(0xdead'beef'8400'0004));
+  // 64 PSCI IDs less the 7 above, kExitCount, kNop and the five strangers.
+  EXPECT_EQ(answerable, 64 - 7 + 2 + 5);
 }
 
 TEST(MmioBus, FindsTheDeviceAndTheOffsetInItsWindow) {

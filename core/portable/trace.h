@@ -160,11 +160,15 @@ struct Ring {
   /// with one store.
   void push(std::uint64_t icount, std::uint64_t esr, std::uint64_t address, std::uint64_t guest_pc,
             std::uint64_t source) {
-    // The slots' address first: the compiler then forms it once, not again after the atomic.
-    TraceRecord* const slots = records;
+    // The slot's address from the counter's, which is already in a register for the atomic:
+    // one address formed, not one for the counter and another for the slots. (As an integer:
+    // the compiler knows the slots follow the counter by a fixed distance.)
     const std::uint64_t seq =
         std::atomic_ref<std::uint64_t>(next_seq).fetch_add(1, std::memory_order_relaxed);
-    TraceRecord* const slot = slots + ((seq - 1) & (Capacity - 1));
+    auto* const slot =
+        reinterpret_cast<TraceRecord*>(reinterpret_cast<std::uintptr_t>(&next_seq) +
+                                       (offsetof(Ring, records) - offsetof(Ring, next_seq)) +
+                                       ((seq - 1) & (Capacity - 1)) * sizeof(TraceRecord));
     // The number goes in last. Until then the slot keeps the number of the record it held
     // before (capacity records ago, or 0), and a reader — who looks for this record's number
     // in this slot, since next_seq has moved past it — skips the half-written slot.

@@ -77,14 +77,35 @@ class alignas(512) VirtualInterrupts {
   template <ListRegisterFile L>
   [[gnu::always_inline]] bool send(L& lrs, const VirtualGic& vgic, std::uint32_t vcpu,
                                    std::uint32_t intid, Source source, std::uint8_t sender = 0) {
-    if (count_ == 0 && occupied_ == 0 && lrs.count() != 0) {
-      const VirtualGic::Delivery how = vgic.delivery(intid, vcpu);
-      if (how.deliverable) {
-        place(lrs, 0, Pending{intid, source, sender}, how);
-        return true;
-      }
+    const VirtualGic::Delivery how = direct_delivery(lrs, vgic, vcpu, intid);
+    if (how.deliverable) {
+      send_direct(lrs, intid, source, how, sender);
+      return true;
     }
     return queue(intid, source, sender);
+  }
+
+  /// send()'s first half, which changes nothing: whether \p intid would go straight into list
+  /// register 0 (nothing queued, no list register in use, enabled by the guest in \p vgic for
+  /// \p vcpu), and how (`deliverable` false: it would be queued). The queue's length is read as
+  /// pending_unlocked() does, so a vCPU may ask without the VM's lock: an interrupt another CPU
+  /// queues meanwhile is followed by a kick, and delivered after this one, as if it had come a
+  /// moment later.
+  template <ListRegisterFile L>
+  [[gnu::always_inline]] VirtualGic::Delivery direct_delivery(L& lrs, const VirtualGic& vgic,
+                                                              std::uint32_t vcpu,
+                                                              std::uint32_t intid) const {
+    if (pending_unlocked() != 0 || occupied_ != 0 || lrs.count() == 0) return {};
+    return vgic.delivery(intid, vcpu);
+  }
+
+  /// send()'s second half: puts \p intid into list register 0, delivered as \p how (from
+  /// direct_delivery(), deliverable) says.
+  template <ListRegisterFile L>
+  [[gnu::always_inline]] void send_direct(L& lrs, std::uint32_t intid, Source source,
+                                          const VirtualGic::Delivery& how,
+                                          std::uint8_t sender = 0) {
+    place(lrs, 0, Pending{intid, source, sender}, how);
   }
 
   /// Number of interrupts waiting for a list register.
@@ -131,8 +152,9 @@ class alignas(512) VirtualInterrupts {
   /// Frees the list registers the guest has finished with (state back to invalid), and
   /// deactivates the physical interrupts forwarded in software among them. Only registers this
   /// object filled are looked at, through the empty-register mask: no list register is read.
+  /// (Always inline: the run loop and the vCPU's own timer forwarding call it after exits.)
   template <ListRegisterFile L>
-  void reap(L& lrs) {
+  [[gnu::always_inline]] void reap(L& lrs) {
     if (occupied_ == 0) return;  // nothing in flight: nothing to read
     std::uint32_t done = occupied_ & lrs.empty();
     if (done == 0) return;

@@ -357,6 +357,40 @@ TEST_P(Send, IsQueueThenDeliver) {
   }
 }
 
+// The vCPU's own timer forwarding asks direct_delivery() first and then either send_direct()s
+// or leaves the tick to the run loop's send(): the question must change nothing, and its answer
+// must be whether send() would place the interrupt at once rather than queue it.
+TEST_P(Send, DirectDeliveryChangesNothingAndTellsWhetherSendPlacesAtOnce) {
+  const SendScenario& sc = GetParam();
+  const VirtualGic gic = guest_gic();
+  FakeListRegisters lrs, sent_lrs;
+  lrs.lr.resize(sc.list_registers);
+  sent_lrs.lr.resize(sc.list_registers);
+  VirtualInterrupts irqs, sent;
+  sc.setup(irqs, lrs, gic);
+  sc.setup(sent, sent_lrs, gic);
+  const std::size_t pending = irqs.pending();
+  const bool held = irqs.in_list_registers();
+  const auto writes = lrs.writes;
+  const auto injections = lrs.injections;
+
+  const VirtualGic::Delivery how = irqs.direct_delivery(lrs, gic, 0, sc.intid);
+  EXPECT_EQ(irqs.pending(), pending);
+  EXPECT_EQ(irqs.in_list_registers(), held);
+  EXPECT_EQ(lrs.writes, writes);
+  EXPECT_EQ(lrs.injections, injections);
+
+  ASSERT_TRUE(sent.send(sent_lrs, gic, 0, sc.intid, sc.source));
+  EXPECT_EQ(how.deliverable, sent.pending() == pending) << "placed at once, not queued";
+  if (how.deliverable) {  // and send_direct() does what send() did
+    irqs.send_direct(lrs, sc.intid, sc.source, how);
+    EXPECT_EQ(lrs.injections, sent_lrs.injections);
+    EXPECT_EQ(lrs.lr[0].virtual_id, sent_lrs.lr[0].virtual_id);
+    EXPECT_EQ(lrs.lr[0].hw, sent_lrs.lr[0].hw);
+    EXPECT_EQ(lrs.lr[0].priority, sent_lrs.lr[0].priority);
+  }
+}
+
 INSTANTIATE_TEST_SUITE_P(
     VirtualInterrupts, Send,
     ::testing::Values(

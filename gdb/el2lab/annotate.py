@@ -90,6 +90,64 @@ def _vcpu_at(address: int, resolved: symbols.Resolved | None) -> gdb.Value | Non
         return None
 
 
+# The annotation points each CPU has stopped at since its last guest exit (el2lab_vmexit), so
+# the world switch's narration can say when an exit never reached the run loop. Only stops this
+# package narrates count; a CPU without a narrated el2lab_vmexit has no entry.
+_since_exit: dict[int, set[str]] = {}
+
+
+def _note_stop(name: str) -> None:
+    cpu = cpu_state.cpu_number()
+    if cpu is None:
+        return
+    if name == "el2lab_vmexit":
+        _since_exit[cpu] = set()
+    elif cpu in _since_exit:
+        _since_exit[cpu].add(name)
+
+
+def _answered_in_run(vcpu_address: int) -> str:
+    """If the exit before this entry never reached the run loop — Aarch64VCpu<H>::run answered
+    it and went straight back into the guest — what it was; '' otherwise. Known for sure when
+    this CPU's way from el2lab_vmexit was narrated (Vm<H>::handle was not on it); otherwise, for
+    a hypercall, from run()'s own tests on the vCPU whose frame el2lab_enter_guest loads."""
+    from . import vcpu  # noqa: PLC0415 — vcpu imports much of the package
+    found = [f for f in vcpu.find_all() if f.address == vcpu_address]
+    if not found:
+        return ""
+    v = found[0].value
+    try:
+        trap = v["trap_"]
+        vector, kind = int(trap["vector"]), int(trap["kind"])
+        irq = int(v["irq_"])
+        calls = int(v["exit_counts_"]["_M_elems"][kind]) if 0 <= kind < 14 else 0
+        limit = int(v["exits_to_run_loop_"])
+        exit_ = vmexit.from_value(v["exit_"])
+    except (gdb.error, KeyError, TypeError):
+        return ""
+    seen = _since_exit.get(cpu_state.cpu_number())
+    is_irq = vector in (9, 10, 13, 14)
+    if seen is not None:
+        if "el2lab::Vm<H>::handle" in seen or "el2lab::Aarch64VCpu<H>::run" in seen:
+            return ""
+    elif is_irq or vector != 8 or kind != 0 or esr.bits(int(trap["esr"]), 26, 6) != 0x16 or \
+            calls <= limit or not exits.answerable_by_vcpu(exit_.fields.get("function", 0)):
+        return ""  # not narrated from the exit on: only a hypercall can be told from the state
+    vid = int(v["id_"])
+    if is_irq and irq == 26:
+        return "run() took the turn tick (INTID 26) itself and gives the guest its CPU back at once; "
+    if is_irq and irq == 27:
+        return (f"vCPU {vid} forwarded the virtual timer tick (INTID 27) by itself in run() (tick "
+                f"{calls}: the first {limit} went to the run loop and its log): it freed the list "
+                f"registers the guest had finished, dropped the priority and put the tick in list "
+                f"register 0; the run loop never saw it; ")
+    if vector == 8 and kind == 0:
+        return (f"vCPU {vid} answered {exit_.describe()} by itself in run() (hypercall "
+                f"{calls}: the first {limit} went to the run loop and its log): the run loop "
+                f"never saw it; ")
+    return ""
+
+
 def _frame_at(address: int) -> gdb.Value | None:
     try:
         return gdb.Value(address).cast(gdb.lookup_type("el2lab::TrapFrame").pointer()).dereference()
@@ -112,6 +170,7 @@ def _device_map(exit_: vmexit.Exit):
 def describe_point(r: symbols.Resolved, pc: int) -> str:
     """The stage-specific text at annotation point r (the CPU is stopped on its first insn)."""
     name = r.point.symbol
+    _note_stop(name)
     index = _vector_index(pc)
     if r.point.stage == "entry" and name.startswith("el2lab_vec_") and index is not None:
         return describe_exception(index)
@@ -159,9 +218,9 @@ def describe_point(r: symbols.Resolved, pc: int) -> str:
     if name == "el2lab_enter_guest":
         frame = _x(0)
         elr, spsr = _frame_elr_spsr(frame)
-        return (f"world switch: saves the host's callee-saved registers and SP, loads the guest's "
-                f"registers from its frame at {_hex(frame)}; ERET will go to {_hex(elr)}"
-                f"{cpu_state.symbol_offset(elr)} in {esr.spsr_mode(spsr)}")
+        return (f"{_answered_in_run(frame)}world switch: saves the host's callee-saved registers "
+                f"and SP, loads the guest's registers from its frame at {_hex(frame)}; ERET will "
+                f"go to {_hex(elr)}{cpu_state.symbol_offset(elr)} in {esr.spsr_mode(spsr)}")
     if name == "el2lab_guest_eret":
         return _guest_eret()
     if name == "el2lab_current_el_exception":

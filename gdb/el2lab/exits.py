@@ -25,6 +25,22 @@ PSCI_NAMES = {0x8400_0000: "PSCI_VERSION", 0x8400_000A: "PSCI_FEATURES",
 EL2LAB_CALLS = {0xC600_0001: "el2lab EXIT_COUNT", 0xC600_0002: "el2lab NOP",
                 0xC600_0F00: "el2lab TEST_FAULT_AT_EL2"}
 
+# The hypercalls a vCPU answers by itself once it is past the log limit, without returning to
+# the run loop (core/portable/calls.h, answerable_by_vcpu): a bit per PSCI table index (the
+# function number, bit 5 = SMC64), and el2lab's calls outside PSCI's range it leaves to the VM.
+VCPU_ANSWERS_PSCI = constants.get("VCPU_ANSWERS_PSCI", 0xFFFF_FFE7_FFFF_FCE3)
+VCPU_LEAVES_CALLS = constants.get("VCPU_LEAVES_CALLS", [0xC600_0F00])
+
+
+def answerable_by_vcpu(function: int) -> bool:
+    """Whether a vCPU answers SMCCC `function` by itself (past the log limit): not a power
+    request, not AFFINITY_INFO, not the test fault."""
+    fid = function & 0xFFFF_FFFF
+    if fid & ~0x4000_001F == 0x8400_0000:  # PSCI's range
+        return (VCPU_ANSWERS_PSCI >> ((fid & 0x1F) | ((fid >> 25) & 0x20))) & 1 == 1
+    return fid not in VCPU_LEAVES_CALLS
+
+
 # Interrupt IDs whose use QEMU virt fixes (its device tree): the PPIs of the generic timer.
 PPI_NAMES = {25: "the GIC maintenance interrupt", 26: "the EL2 physical timer",
              27: "the virtual timer", 29: "the secure physical timer", 30: "the EL1 physical timer"}

@@ -53,7 +53,14 @@ def main() -> int:
           trace_events.describe_hal_call(0, 10 | ((1 << 24 | 27) << 32)) ==
           "H::write_list_register(0, vINTID 27 pending)",
           "a HalCall record reads as the call it was")
-    print(f"{15 - len(failures)} passed, {len(failures)} failed")
+    check(exits.VCPU_ANSWERS_PSCI == generated["VCPU_ANSWERS_PSCI"] and
+          exits.VCPU_LEAVES_CALLS == generated["VCPU_LEAVES_CALLS"],
+          "exits' rule for the hypercalls a vCPU answers by itself == the build's")
+    # PSCI facts: PSCI_VERSION needs nothing but the call, CPU_ON and AFFINITY_INFO need the VM.
+    check(exits.answerable_by_vcpu(0x8400_0000) and not exits.answerable_by_vcpu(0xC400_0003)
+          and not exits.answerable_by_vcpu(0x8400_0004) and exits.answerable_by_vcpu(0xC600_0002),
+          "PSCI_VERSION and el2lab NOP are answered by the vCPU, CPU_ON and AFFINITY_INFO are not")
+    print(f"{17 - len(failures)} passed, {len(failures)} failed")
     return 1 if failures else 0
 
 

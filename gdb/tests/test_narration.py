@@ -14,6 +14,9 @@ irq:  the first IRQ taken from a running guest — el2lab_vec_lower64_irq, the d
       so one comes for sure). Which tick it is depends on how idle time passes under the
       debugger (see tools/el2lab_run.py), so this session has no golden file: it checks the
       stages, and that `hv step` followed one CPU — every narrated line names the same one.
+alone: a hypercall past the log limit, which the vCPU answers inside run(): from el2lab_vmexit
+      straight to the world switch, whose narration says the run loop never saw it.
+ticks: `hv trace irq 3` over timer ticks past the log limit, which the vCPU forwards itself.
 (The IRQ taken at EL2 through IRQ_HANDLER is narrated by test_trace_paths.py.)
 """
 import re
@@ -76,6 +79,51 @@ def main() -> int:
         ("[el2lab resume] el2lab_guest_eret:", "eret"),
     ]:
         checks.expect(mmio, needle, f"mmio {what}")
+    # A hypercall past the log limit: the vCPU answers it inside run(), so `hv step` goes from
+    # el2lab_vmexit straight to the world switch, and the narration says why handle() was not
+    # on the way. (The hvc guest makes about 45 calls before its last checks; the 40th is one.)
+    alone, _ = harness.session(args.build_dir, "hvc", [
+        "break el2lab_vec_lower64_sync if ($ESR_EL2 >> 26) == 0x16",
+        "ignore $bpnum 39",
+        "continue",
+        "delete",
+        *(["hv step"] * 4),
+    ])
+    harness.show(args, "alone", alone)
+    checks.no_traceback(alone, "alone")
+    for needle, what in [
+        ("[el2lab exit] el2lab_vmexit:", "vmexit"),
+        ("[el2lab resume] el2lab_enter_guest: vCPU 0 answered Hypercall ", "answered in run()"),
+        ("by itself in run() (hypercall 40: the first 13 went to the run loop and its log)",
+         "which call, and why"),
+        ("[el2lab resume] el2lab_guest_eret: ERET into the guest", "back to the guest"),
+    ]:
+        checks.expect(alone, needle, f"alone {what}")
+    checks.check("Vm<H>::handle" not in alone[alone.find("el2lab_vmexit:"):],
+                 "alone: the run loop's handle() is not among the stages")
+
+    # Timer ticks past the log limit (the timer guest takes about 50): the vCPU forwards them
+    # itself, and the run loop's handle() is not among a path's stages. (The 21st lower-EL IRQ
+    # and the two after it are ticks 21-23 or later; a tick that finds a list register still in
+    # use goes to the run loop, which the narration must then show instead.)
+    ticks, _ = harness.session(args.build_dir, "timer", [
+        "break el2lab_vec_lower64_irq",
+        "ignore $bpnum 20",
+        "continue",
+        "delete",
+        "hv trace irq 3 --from-guest",
+    ])
+    harness.show(args, "ticks", ticks)
+    checks.no_traceback(ticks, "ticks")
+    paths = re.split(r"(?m)^irq \d+ of \d+: ", ticks)[1:]
+    alone = [p for p in paths if "forwarded the virtual timer tick (INTID 27) by itself in" in p]
+    checks.check(len(paths) == 3 and len(alone) >= 1,
+                 f"ticks: {len(alone)} of {len(paths)} paths forwarded in run()")
+    checks.check(all("Vm<H>::handle" not in p for p in alone) and
+                 all("Vm<H>::handle" in p for p in paths if p not in alone),
+                 "ticks: handle() is on exactly the paths not forwarded in run()")
+    checks.expect(ticks, "the first 13 went to the run loop and its log", "ticks: why")
+
     irq, _ = harness.session(args.build_dir, "timer", [
         "break el2lab_vec_lower64_irq",
         "continue",

@@ -2,7 +2,8 @@
 //
 // Checks that el2lab's kNop answers 0, that an unknown vendor call answers NOT_SUPPORTED (-1),
 // that every HVC is counted as exactly one kHypercall exit, and that a hypercall leaves the
-// registers SMCCC 1.1 says it must preserve (x4–x30) alone.
+// registers SMCCC 1.1 says it must preserve (x4–x30) alone; and that the calls made after the
+// log limit, which the vCPU answers by itself rather than the run loop, are answered the same.
 #include "core/portable/guest_abi.h"
 #include "guests/runtime/guest.h"
 
@@ -73,6 +74,42 @@ void check_registers(std::uint64_t function, std::uint64_t result, std::string_v
           fmt::Hex{after[2]}, " ", fmt::Hex{after[3]});
 }
 
+// Each call the vCPU may answer by itself, made 20 times after the checks above: by then this
+// vCPU is past el2lab's log limit (12 exits of a kind), so the vCPU answers them, not the run
+// loop that answered the first calls. The answers are PSCI's and the guest ABI's, as the psci
+// guest gets them from the run loop (and from bare QEMU's own PSCI).
+void check_answers_past_the_log_limit() {
+  struct Call {
+    std::uint64_t function, x1, answer;
+    const char* what;
+  };
+  const Call calls[] = {
+      {0x8400'0000, 0, 0x1'0001, "PSCI_VERSION"},
+      {0x8400'000a, 0xc400'0003, 0, "PSCI_FEATURES(CPU_ON)"},
+      {0x8400'000a, 0xc400'0001, kNotSupported, "PSCI_FEATURES(CPU_SUSPEND)"},
+      {0x8400'0006, 0, 2, "MIGRATE_INFO_TYPE"},
+      {0x8400'0015, 0, kNotSupported, "an unimplemented PSCI function"},
+      {kNop, 0, 0, "kNop"},
+      {kUnknownVendorCall, 0, kNotSupported, "an unknown vendor call"},
+  };
+  for (int i = 0; i < 20; ++i) {
+    for (const Call& c : calls) {
+      fmt::Buffer<80> what;
+      fmt::write(what, c.what, ", call ", i + 1, " of 20");
+      if (!expect_eq(hvc(c.function, c.x1), c.answer, what.view())) return;
+    }
+  }
+  // kExitCount, answered both ways, still leaves out the query itself.
+  for (int i = 0; i < 20; ++i) {
+    const std::uint64_t before = exit_count(abi::ExitKind::kHypercall);
+    hvc(kNop);
+    if (!expect_eq(exit_count(abi::ExitKind::kHypercall) - before, 2,
+                   "kHypercall count across one kNop and one query, past the log limit")) {
+      return;
+    }
+  }
+}
+
 }  // namespace
 
 void guest_main(std::uint64_t) {
@@ -80,5 +117,6 @@ void guest_main(std::uint64_t) {
   check_counting();
   check_registers(kNop, 0, "kNop");
   check_registers(kUnknownVendorCall, kNotSupported, "an unknown call");
+  check_answers_past_the_log_limit();
   report();
 }

@@ -1,0 +1,117 @@
+#pragma once
+/// \file
+/// \brief The exits a vCPU answers by itself, in Aarch64VCpu<H>::run(), without the run loop: a
+/// hypercall that needs nothing but the call, the guest's timer tick when it can go straight
+/// into a list register, the turn tick, and a trap el2lab does not model (an exception injected
+/// into the guest).
+///
+/// Part of Aarch64VCpu<H> (core/el2/vcpu.h, which includes this file at its end): member
+/// definitions kept in their own file, as arm_vcpu keeps its exit handling apart from the vCPU.
+
+#include "core/el2/hardware_list_registers.h"
+
+namespace el2lab {
+
+// A hypercall the vCPU answers by itself, without returning to the run loop: an HVC (an SMC
+// is rarer, and may be a firmware call) whose answer needs nothing but the call and this
+// vCPU's exit counts (answerable_by_vcpu()), once this vCPU has made more calls than the log
+// prints (exits_to_run_loop_), so the log still shows the first ones. Recorded, counted and
+// decoded into exit_ exactly as one the run loop answers: the trace ring, the exit counts
+// and GDB's view of the last exit are the same either way. Before the decoder, which it
+// spares the power-request test and the PC update an HVC does not need.
+template <VCpuHal H>
+inline bool Aarch64VCpu<H>::answered_here() {
+  if (esr::Syndrome(trap_.esr).ec() != esr::ExceptionClass::kHvc64 ||
+      exit_counts_[kHypercallKind] < exits_to_run_loop_ || !answerable_by_vcpu(frame_.x[0]))
+    return false;
+  const std::uint64_t* x = frame_.x;
+  const Hypercall& call = exit_.emplace<Hypercall>(
+      Hypercall{x[0], std::array<std::uint64_t, 6>{x[1], x[2], x[3], x[4], x[5], x[6]}, false});
+  finish(call.function);
+  frame_.x[0] = static_cast<std::uint64_t>(answer_call(call, {nullptr, exit_counts_, false}).x0);
+  return true;
+}
+
+// The guest's virtual timer made it exit: the vCPU forwards the tick itself, without the run
+// loop, when that is all there is to do — past the log's first ticks (exits_to_run_loop_),
+// with no `hv gic` snapshot asked for, nothing queued and no list register in use (after
+// freeing those the guest finished), and the timer enabled in the virtual distributor. Then
+// it does what the run loop would: the guest's finished interrupts reaped, the priority
+// dropped, the tick straight into list register 0 (VirtualInterrupts::send()'s direct half,
+// without the VM's lock: see direct_delivery()), with the same trace records. The exit was
+// recorded and counted already; otherwise run() returns it to the run loop as usual.
+template <VCpuHal H>
+inline bool Aarch64VCpu<H>::forwarded_here() {
+  if (exit_counts_[kInterruptKind] <= exits_to_run_loop_ || debug::armed()) return false;
+  HardwareListRegisters<H> lrs{*this, trap_.pc};
+  irqs_->reap(lrs);
+  const vgic::VirtualGic::Delivery how = irqs_->direct_delivery(lrs, *vgic_, id_, irq_);
+  if (!how.deliverable) return false;
+  H::irq_priority_drop(irq_);
+  irqs_->send_direct(lrs, irq_, timer_source_, how);
+  return true;
+}
+
+// The turn tick fired while the guest ran: end the interrupt, start the next period (or
+// stop, if this vCPU is alone now), and give the rest of the CPU's turn away.
+template <VCpuHal H>
+void Aarch64VCpu<H>::take_turn_tick() {
+  H::irq_priority_drop(gic::kHypervisorTimerPpi);
+  H::irq_deactivate(gic::kHypervisorTimerPpi);
+  if (sharing()) {
+    turn_tick::arm();
+  } else {
+    stop_turn_tick();
+  }
+  turn_tick::yield_turn();
+}
+
+// An unmodelled trap becomes the exception the guest would have taken (the PC stays on the
+// trapping instruction). Out of line and cold, so the common exits do not pay for inject()'s
+// frame.
+template <VCpuHal H>
+const VmExit& Aarch64VCpu<H>::unhandled_exit(std::uint64_t argument) {
+  inject(injection_for(trap_.esr));
+  return finish(argument);
+}
+
+template <VCpuHal H>
+InjectedException Aarch64VCpu<H>::injection_for(std::uint64_t raw_esr) {
+  switch (esr::Syndrome(raw_esr).ec()) {
+    case esr::ExceptionClass::kDataAbortLower: return InjectedException::kDataAbort;
+    case esr::ExceptionClass::kInstrAbortLower: return InjectedException::kInstructionAbort;
+    default: return InjectedException::kUndefined;
+  }
+}
+
+// The exits that are neither a synchronous trap from AArch64 nor an IRQ: decoded into
+// exit_; returns the exit's main argument.
+template <VCpuHal H>
+std::uint64_t Aarch64VCpu<H>::other_exit(std::uint64_t vector) {
+  if (vector == kLower32Sync) {
+    // An AArch32 EL0 process of the guest trapped (an abort on a non-RAM address);
+    // el2lab emulates AArch64 accesses only.
+    inject(injection_for(trap_.esr));
+    const std::uint64_t ipa = fault_ipa(trap_.hpfar, trap_.far);
+    exit_.emplace<Unhandled>(Unhandled{trap_.esr, ipa, "trap from AArch32 EL0"});
+    return ipa;
+  }
+  exit_.emplace<Unhandled>(Unhandled{trap_.esr, 0, "SError from the guest"});
+  return 0;
+}
+
+// The injection itself: the plan is pure (exception_injection.h), the EL1 registers set here.
+template <VCpuHal H>
+void Aarch64VCpu<H>::inject(InjectedException kind) {
+  const esr::DataAbort abort = esr::DataAbort::decode(esr::Syndrome(trap_.esr).iss());
+  const Injection plan = plan_injection(
+      kind, GuestTrapState{trap_.pc, frame_.spsr, sysreg::vbar_el1::read(), trap_.far, abort.wnr});
+  sysreg::esr_el1::write(plan.esr_el1);
+  sysreg::elr_el1::write(plan.elr_el1);
+  sysreg::spsr_el1::write(plan.spsr_el1);
+  if (plan.sets_far) sysreg::far_el1::write(plan.far_el1);
+  frame_.elr = plan.new_pc;
+  frame_.spsr = plan.new_pstate;
+}
+
+}  // namespace el2lab
