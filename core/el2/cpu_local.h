@@ -38,4 +38,15 @@ inline CpuLocal& this_cpu() {
   return *reinterpret_cast<CpuLocal*>(sysreg::tpidr_el2::read());
 }
 
+/// Sleeps in WFI, with IRQs masked at EL2, until an IRQ has been taken and queued in \p cpu
+/// (by H::irq_handler, through IRQ_HANDLER): how a CPU whose vCPU waits in WFI idles.
+inline void sleep_until_interrupt(CpuLocal& cpu) {
+  // WFI with IRQs still masked (it wakes on a pending interrupt all the same), then open a
+  // window to take it. Unmasking first would lose an IRQ that arrives just before the WFI:
+  // it would be taken, and the WFI would then sleep with nothing left to wake it.
+  while (cpu.irq_queue_length == 0) {
+    asm volatile("wfi; msr daifclr, #2; isb; msr daifset, #2" ::: "memory");
+  }
+}
+
 }  // namespace el2lab

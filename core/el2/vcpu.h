@@ -21,6 +21,7 @@
 #include "core/portable/exit_decode.h"
 #include "core/portable/gic.h"
 #include "core/portable/guest_abi.h"
+#include "core/portable/halt_policy.h"
 #include "core/portable/read_once.h"
 #include "core/portable/registers.h"
 #include "core/portable/trace.h"
@@ -135,8 +136,14 @@ class alignas(2048) Aarch64VCpu {
         if (answered_here()) continue;
         const std::uint64_t argument =
             decode_sync_exit(trap_.esr, trap_.far, trap_.hpfar, frame_.x, frame_.elr, exit_);
-        if (exit_.index() == static_cast<std::size_t>(abi::ExitKind::kUnhandled)) [[unlikely]] {
-          return unhandled_exit(argument);
+        // Halt and Unhandled are the last kinds the decoder makes: one test for both.
+        const auto kind = static_cast<std::uint32_t>(exit_.index());
+        if (kind >= kHaltKind) [[unlikely]] {
+          if (kind != kHaltKind) return unhandled_exit(argument);
+          if (sleeps_here()) {
+            if (sleep_here()) continue;
+            return exit_;
+          }
         }
         return finish(argument);
       }
@@ -145,15 +152,16 @@ class alignas(2048) Aarch64VCpu {
       // ESR_EL2 is stale here: the interrupt itself says what happened. Which one it is, the
       // HAL says, asked with a direct call. The exit's trace record stands for the IRQ's entry
       // and dispatch too (see trace::Kind).
-      irq_ = H::irq_fetch();
-      if (irq_ == gic::kHypervisorTimerPpi) [[unlikely]] {
+      const std::size_t intid = H::irq_fetch();
+      irq_ = intid;
+      if (intid == gic::kHypervisorTimerPpi) [[unlikely]] {
         // The turn tick is the hypervisor's own: answered here, the guest re-entered at once.
         take_turn_tick();
         continue;
       }
-      exit_.emplace<ExternalInterrupt>(ExternalInterrupt{irq_});
-      finish(irq_);
-      if (irq_ == gic::kVirtualTimerPpi && forwarded_here()) continue;
+      exit_.emplace<ExternalInterrupt>(ExternalInterrupt{intid});
+      finish(intid);
+      if (intid == gic::kVirtualTimerPpi && forwarded_here()) continue;
       return exit_;
     }
   }
@@ -270,6 +278,7 @@ class alignas(2048) Aarch64VCpu {
   static constexpr auto kHypercallKind = static_cast<std::size_t>(abi::ExitKind::kHypercall);
   static constexpr auto kInterruptKind =
       static_cast<std::size_t>(abi::ExitKind::kExternalInterrupt);
+  static constexpr auto kHaltKind = static_cast<std::size_t>(abi::ExitKind::kHalt);
 
   // First run on this CPU: give the guest its EL1 and FP state, stage-2 tables and identity.
   void load() {
@@ -325,6 +334,11 @@ class alignas(2048) Aarch64VCpu {
   // needs nothing but the call, a virtual timer tick that can go straight into a list register.
   [[gnu::always_inline]] inline bool answered_here();
   [[gnu::always_inline]] inline bool forwarded_here();
+  // A WFI the vCPU sleeps through itself (vcpu_own_exits.h): whether it may, and the sleep —
+  // true if the guest's timer woke it and is in a list register, false if the run loop must
+  // handle the exit (counted and recorded already).
+  [[gnu::always_inline]] inline bool sleeps_here();
+  [[gnu::noinline]] bool sleep_here();
 
   // Every exit ends here: its kind noted, counted and recorded in the trace ring.
   [[gnu::always_inline]] const VmExit& finish(std::uint64_t argument) {
@@ -382,6 +396,7 @@ class alignas(2048) Aarch64VCpu {
   vgic::VirtualInterrupts* irqs_ = nullptr;
   const vgic::VirtualGic* vgic_ = nullptr;
   vgic::VirtualInterrupts::Source timer_source_ = vgic::VirtualInterrupts::Source::kForwardedHw;
+  vgic::VirtualGic::Delivery timer_delivery_{};  // sleeps_here() for sleep_here()
   El1Context el1_;
   FpContext fp_{};
   bool loaded_ = false;

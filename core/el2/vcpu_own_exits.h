@@ -45,10 +45,56 @@ inline bool Aarch64VCpu<H>::forwarded_here() {
   if (exit_counts_[kInterruptKind] <= exits_to_run_loop_ || debug::armed()) return false;
   HardwareListRegisters<H> lrs{*this, trap_.pc};
   irqs_->reap(lrs);
-  const vgic::VirtualGic::Delivery how = irqs_->direct_delivery(lrs, *vgic_, id_, irq_);
+  const vgic::VirtualGic::Delivery how =
+      irqs_->direct_delivery(lrs, *vgic_, id_, gic::kVirtualTimerPpi);
   if (!how.deliverable) return false;
-  H::irq_priority_drop(irq_);
-  irqs_->send_direct(lrs, irq_, timer_source_, how);
+  H::irq_priority_drop(gic::kVirtualTimerPpi);
+  irqs_->send_direct(lrs, gic::kVirtualTimerPpi, timer_source_, how);
+  return true;
+}
+
+// The guest waits in WFI (a Halt exit, decoded), and only its timer can end the wait: the vCPU
+// sleeps itself, without the run loop — past the log's first WFIs (exits_to_run_loop_), with
+// no `hv gic` snapshot asked for, nothing queued for it, the timer enabled, unmasked and
+// enabled in the virtual distributor (whether another vCPU could send it an SGI is the run
+// loop's question: that takes the power states). The timer first: a vCPU whose timer is off
+// (one waiting for an SGI) goes to the run loop after a few instructions.
+template <VCpuHal H>
+inline bool Aarch64VCpu<H>::sleeps_here() {
+  constexpr std::uint64_t kEnable = 1, kImask = 2;
+  if ((sysreg::cntv_ctl_el0::read() & (kEnable | kImask)) != kEnable) return false;
+  if (exit_as<Halt>(exit_).wfe || exit_counts_[kHaltKind] < exits_to_run_loop_ || debug::armed() ||
+      irqs_->pending_unlocked() != 0) {
+    return false;
+  }
+  timer_delivery_ = vgic_->delivery(gic::kVirtualTimerPpi, id_);
+  return timer_delivery_.deliverable;
+}
+
+// The sleep itself: the exit counted and recorded as finish() does for every exit, then what
+// halt() does — the guest's finished interrupts reaped, the turn tick stopped, WFI at EL2 until
+// an IRQ is taken (through IRQ_HANDLER) — and if the timer alone woke it, the tick goes straight
+// into list register 0 as forwarded_here() puts it. Anything else (a list register still in
+// use, another interrupt, something queued meanwhile) goes to the run loop, whose halt()
+// handles what was taken while asleep. (Out of line: only a sleeping vCPU pays its frame.)
+template <VCpuHal H>
+bool Aarch64VCpu<H>::sleep_here() {
+  finish(0);
+  HardwareListRegisters<H> lrs{*this, trap_.pc};
+  irqs_->reap(lrs);
+  if (irqs_->in_list_registers()) return false;  // halt()'s waiting() looks at them
+  stop_turn_tick();
+  CpuLocal& cpu = this_cpu();
+  sleep_until_interrupt(cpu);
+  // The timer's delivery as sleeps_here() found it: the guest, asleep, has not changed it.
+  if (cpu.irq_queue_length != 1 || cpu.irq_queue[0] != gic::kVirtualTimerPpi ||
+      irqs_->pending_unlocked() != 0) {
+    return false;
+  }
+  cpu.irq_queue_length = 0;
+  H::irq_priority_drop(gic::kVirtualTimerPpi);
+  lrs.guest_pc = frame_.elr;
+  irqs_->send_direct(lrs, gic::kVirtualTimerPpi, timer_source_, timer_delivery_);
   return true;
 }
 

@@ -314,7 +314,8 @@ class Vm {
   // function then handles the queue. If nothing could ever wake the vCPU (its timer is off or
   // masked and no other vCPU is on), the WFI completes at once rather than park the CPU for
   // ever — the architecture lets WFI complete spuriously.
-  ExitOutcome halt(const Halt& halt, std::uint32_t id, UniqueSpinLock& guard);
+  [[gnu::always_inline]] ExitOutcome halt(const Halt& halt, std::uint32_t id,
+                                          UniqueSpinLock& guard);
 
   // ---- the log and the end ------------------------------------------------------------------
 

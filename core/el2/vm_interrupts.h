@@ -71,33 +71,33 @@ ExitOutcome Vm<H>::send_sgi(vgic::VCpuMask targets, std::uint32_t intid, std::ui
 }
 
 template <VCpuHal H>
-ExitOutcome Vm<H>::halt(const Halt& halt, std::uint32_t id, UniqueSpinLock& guard) {
-  HaltFacts facts{halt.wfe};
-  if (!facts.wfe) {
-    HardwareListRegisters<H> lrs{vcpus_[id], vcpus_[id].exit_pc()};
-    facts.interrupt_waiting = irqs_[id].waiting(lrs, vgic_, id);
-    const std::uint64_t cntv_ctl = sysreg::cntv_ctl_el0::read();
-    facts.timer_can_fire =
-        virtual_timer_can_fire(cntv_ctl, vgic_.deliverable(gic::kVirtualTimerPpi, id));
-    facts.another_vcpu_on = another_vcpu_on(id, power_);
-  }
-  switch (halt_action(facts)) {
-    case HaltAction::kCompleteWfe: return {Outcome::kWfeCompletes};
-    case HaltAction::kResume: return {Outcome::kInterruptWaiting};
-    case HaltAction::kCompleteAtOnce: return {Outcome::kNothingCanWake};
-    case HaltAction::kSleep: break;
-  }
+inline ExitOutcome Vm<H>::halt(const Halt& halt, std::uint32_t id, UniqueSpinLock& guard) {
   CpuLocal& cpu = this_cpu();
-  // Asleep in WFI the CPU gives its turn away by itself; the tick would only wake it.
-  vcpus_[id].stop_turn_tick();
-  guard.unlock();
-  // WFI with IRQs still masked (it wakes on a pending interrupt all the same), then open a
-  // window to take it. Unmasking first would lose an IRQ that arrives just before the WFI:
-  // it would be taken, and the WFI would then sleep with nothing left to wake it.
-  while (cpu.irq_queue_length == 0) {
-    asm volatile("wfi; msr daifclr, #2; isb; msr daifset, #2" ::: "memory");
+  // Interrupts taken at EL2 still to be handled: the vCPU slept in run() already
+  // (Aarch64VCpu::slept_here()) and woke to more than its timer. Handled below, as if it had
+  // slept here.
+  if (cpu.irq_queue_length == 0) {
+    HaltFacts facts{halt.wfe};
+    if (!facts.wfe) {
+      HardwareListRegisters<H> lrs{vcpus_[id], vcpus_[id].exit_pc()};
+      facts.interrupt_waiting = irqs_[id].waiting(lrs, vgic_, id);
+      const std::uint64_t cntv_ctl = sysreg::cntv_ctl_el0::read();
+      facts.timer_can_fire =
+          virtual_timer_can_fire(cntv_ctl, vgic_.deliverable(gic::kVirtualTimerPpi, id));
+      facts.another_vcpu_on = another_vcpu_on(id, power_);
+    }
+    switch (halt_action(facts)) {
+      case HaltAction::kCompleteWfe: return {Outcome::kWfeCompletes};
+      case HaltAction::kResume: return {Outcome::kInterruptWaiting};
+      case HaltAction::kCompleteAtOnce: return {Outcome::kNothingCanWake};
+      case HaltAction::kSleep: break;
+    }
+    // Asleep in WFI the CPU gives its turn away by itself; the tick would only wake it.
+    vcpus_[id].stop_turn_tick();
+    guard.unlock();
+    sleep_until_interrupt(cpu);
+    guard.lock();
   }
-  guard.lock();
   ExitOutcome outcome{Outcome::kWoke};
   for (std::uint32_t i = 0; i < cpu.irq_queue_length; ++i) {
     outcome = physical_interrupt(cpu.irq_queue[i], id);

@@ -103,7 +103,7 @@ constexpr std::uint64_t encode_sgi1r(std::uint32_t intid, std::uint64_t mpidr) {
 }
 
 /// Encodes \p e as an ICH_LR<n>_EL2 value (without HW, the physical field's bit 41 is EOI).
-constexpr std::uint64_t encode_lr_v3(const ListEntry& e) {
+[[gnu::always_inline]] constexpr std::uint64_t encode_lr_v3(const ListEntry& e) {
   std::uint64_t lr = ich_lr::VIntid::set(0, e.virtual_id);
   lr = e.hw ? ich_lr::PIntid::set(lr, e.physical_id) : ich_lr::Eoi::set(lr, e.eoi_maintenance);
   lr = ich_lr::Priority::set(lr, e.priority);

@@ -141,6 +141,11 @@ def _answered_in_run(vcpu_address: int) -> str:
                 f"{calls}: the first {limit} went to the run loop and its log): it freed the list "
                 f"registers the guest had finished, dropped the priority and put the tick in list "
                 f"register 0; the run loop never saw it; ")
+    if vector == 8 and kind == 10:
+        return (f"vCPU {vid} slept through its WFI in run() itself (WFI exit {calls}: the first "
+                f"{limit} went to the run loop and its log): its timer woke it, through "
+                f"IRQ_HANDLER, and went straight into list register 0; the run loop never saw "
+                f"it; ")
     if vector == 8 and kind == 0:
         return (f"vCPU {vid} answered {exit_.describe()} by itself in run() (hypercall "
                 f"{calls}: the first {limit} went to the run loop and its log): the run loop "

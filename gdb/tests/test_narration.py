@@ -17,6 +17,7 @@ irq:  the first IRQ taken from a running guest — el2lab_vec_lower64_irq, the d
 alone: a hypercall past the log limit, which the vCPU answers inside run(): from el2lab_vmexit
       straight to the world switch, whose narration says the run loop never saw it.
 ticks: `hv trace irq 3` over timer ticks past the log limit, which the vCPU forwards itself.
+wfi:  `hv step` through a WFI past the log limit, which the vCPU sleeps through in run().
 (The IRQ taken at EL2 through IRQ_HANDLER is narrated by test_trace_paths.py.)
 """
 import re
@@ -123,6 +124,28 @@ def main() -> int:
                  all("Vm<H>::handle" in p for p in paths if p not in alone),
                  "ticks: handle() is on exactly the paths not forwarded in run()")
     checks.expect(ticks, "the first 13 went to the run loop and its log", "ticks: why")
+
+    # A WFI past the log limit, with the timer armed: the vCPU sleeps through it in run(), the
+    # timer's IRQ is taken at EL2 through IRQ_HANDLER, and the tick goes into a list register
+    # without the run loop.
+    wfi, _ = harness.session(args.build_dir, "timer", [
+        "break el2lab_vec_lower64_sync if ($ESR_EL2 >> 26) == 0x01",
+        "ignore $bpnum 30",
+        "continue",
+        "delete",
+        *(["hv step"] * 12),
+    ])
+    harness.show(args, "wfi", wfi)
+    checks.no_traceback(wfi, "wfi")
+    after = wfi[wfi.find("el2lab_vmexit:"):]
+    for needle, what in [
+        ("[el2lab entry] el2lab_vec_cur_spx_irq: vector 5 of 16", "the IRQ taken at EL2"),
+        ("`blr xN`: IRQ_HANDLER: indirect call", "through IRQ_HANDLER"),
+        ("[el2lab resume] el2lab_enter_guest: vCPU 0 slept through its WFI in run() itself (WFI "
+         "exit 31: the first 13 went to the run loop and its log)", "slept in run()"),
+    ]:
+        checks.expect(after, needle, f"wfi {what}")
+    checks.check("Vm<H>::handle" not in after, "wfi: the run loop's handle() is not a stage")
 
     irq, _ = harness.session(args.build_dir, "timer", [
         "break el2lab_vec_lower64_irq",
