@@ -8,8 +8,10 @@
 /// the virtual CPU interface holds. When `block.armed` is non-zero (GDB's `hv gic on` writes
 /// it; memory writes work where system-register writes do not), the run loop copies that state
 /// into `block.vcpus[id]` as each exit of vCPU `id` arrives, after the list registers the guest
-/// finished are freed and before the exit is handled. Disarmed, the run loop pays one load and
-/// one branch per exit. gdb/el2lab/gic.py reads the block by this layout (the offsets below are
+/// finished are freed and before the exit is handled. (While it is armed, the vCPU leaves its
+/// timer ticks and WFIs to the run loop, which takes the snapshots; a hypercall it answers by
+/// itself changes nothing here and takes none.) Disarmed, the run loop pays one load and one
+/// branch per exit. gdb/el2lab/gic.py reads the block by this layout (the offsets below are
 /// checked at compile time); a change of layout bumps kVersion, which the reader checks.
 
 #include <cstddef>

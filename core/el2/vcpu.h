@@ -118,8 +118,9 @@ class alignas(2048) Aarch64VCpu {
   /// valid (and is only ever written in place, never copied) until the next run(). Exits the
   /// vCPU can answer by itself are answered here: an unmodelled trap becomes an exception in
   /// the guest (and is returned, for the log); the turn tick and, once the log is done with
-  /// them, the hypercalls that need nothing but the vCPU (answered_here()) go straight back
-  /// into the guest, as KVM answers some exits without leaving its EL2 code. The caller
+  /// their kind, a hypercall that needs nothing but the vCPU, a timer tick that can go straight
+  /// into a list register and a WFI that only the timer can end (vcpu_own_exits.h) go straight
+  /// back into the guest, as KVM answers some exits without leaving its EL2 code. The caller
   /// handles the rest and calls run() again.
   [[gnu::noinline]] const VmExit& run() {
     for (;;) {
@@ -280,42 +281,10 @@ class alignas(2048) Aarch64VCpu {
       static_cast<std::size_t>(abi::ExitKind::kExternalInterrupt);
   static constexpr auto kHaltKind = static_cast<std::size_t>(abi::ExitKind::kHalt);
 
-  // First run on this CPU: give the guest its EL1 and FP state, stage-2 tables and identity.
-  void load() {
-    el1_.restore();
-    el2lab_fpsimd_restore(&fp_);
-    sysreg::vmpidr_el2::write(mpidr_);
-    // VTCR_EL2 is per physical CPU: each CPU a vCPU lands on needs the VM's regime.
-    sysreg::vtcr_el2::write(vtcr_);
-    sysreg::vttbr_el2::write(vttbr_);
-    asm volatile("isb; tlbi vmalls12e1is; dsb ish; isb" ::: "memory");
-    // The turn tick's timer as tick_armed_ says (off), whatever the CPU came up with: from here
-    // on only prepare_entry() and stop_turn_tick() change it, and they go by that flag.
-    turn_tick::disarm();
-    tick_armed_ = false;
-    loaded_ = true;
-    record_event(trace::Kind::kGuestEntry, frame_.elr, 0, frame_.elr);
-  }
-
-  // The rare work before an entry (see run()). False if the guest must not be entered: then
-  // exit_ says why (FailEntry).
-  [[gnu::noinline]] bool prepare_entry() {
-    // Cleared before the sharing flag is read: a change made after this still sets it again.
-    static_cast<void>(__atomic_exchange_n(&entry_work_, false, __ATOMIC_ACQUIRE));
-    if (!loaded_) load();
-    // Never ERET into anything but EL1/EL0: with a corrupted SPSR the guest would run at EL2.
-    if (auto failure = check_guest_entry(frame_.spsr)) {
-      exit_.emplace<FailEntry>(*failure);
-      trap_.kind = static_cast<std::uint32_t>(exit_.index());
-      ++exit_counts_[exit_.index()];
-      __atomic_store_n(&entry_work_, true, __ATOMIC_RELAXED);  // the rest next time
-      return false;
-    }
-    const bool share = sharing();
-    if (share != tick_armed_) share ? turn_tick::arm() : turn_tick::disarm();
-    tick_armed_ = share;
-    return true;
-  }
+  // Before an entry (vcpu_entry.h): the first run on this CPU loads the guest's state; the
+  // rare work (see run()) returns false if the guest must not be entered, with exit_ saying why.
+  void load();
+  [[gnu::noinline]] bool prepare_entry();
 
   // What the hardware says about the exit, kept for inject(), the panic report and GDB.
   // (All read first, then stored: the stores pair up.)
@@ -420,5 +389,6 @@ class alignas(2048) Aarch64VCpu {
 
 }  // namespace el2lab
 
-// The exits a vCPU answers by itself.
+// The member definitions of each side of a vCPU: entering it, and the exits it answers itself.
+#include "core/el2/vcpu_entry.h"
 #include "core/el2/vcpu_own_exits.h"

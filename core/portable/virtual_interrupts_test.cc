@@ -324,17 +324,32 @@ void timer_active_in_lr0(VirtualInterrupts& irqs, FakeListRegisters& lrs, const 
   lrs.guest_acks(0);
 }
 
-class Send : public ::testing::TestWithParam<SendScenario> {};
+// A vCPU's interrupts and its list registers, as the scenario sets them up.
+struct Prepared {
+  FakeListRegisters lrs;
+  VirtualInterrupts irqs;
+};
 
-TEST_P(Send, IsQueueThenDeliver) {
+Prepared prepare(const SendScenario& sc, const VirtualGic& gic) {
+  Prepared p;
+  p.lrs.lr.resize(sc.list_registers);
+  sc.setup(p.irqs, p.lrs, gic);
+  return p;
+}
+
+// Two vCPUs set up alike by the scenario, to do one thing to the first and another to the
+// second and compare.
+class Send : public ::testing::TestWithParam<SendScenario> {
+ protected:
   const SendScenario& sc = GetParam();
   const VirtualGic gic = guest_gic();
-  FakeListRegisters sent_lrs, queued_lrs;
-  sent_lrs.lr.resize(sc.list_registers);
-  queued_lrs.lr.resize(sc.list_registers);
-  VirtualInterrupts sent, queued;
-  sc.setup(sent, sent_lrs, gic);
-  sc.setup(queued, queued_lrs, gic);
+  Prepared first = prepare(sc, gic);
+  Prepared second = prepare(sc, gic);
+};
+
+TEST_P(Send, IsQueueThenDeliver) {
+  FakeListRegisters &sent_lrs = first.lrs, &queued_lrs = second.lrs;
+  VirtualInterrupts &sent = first.irqs, &queued = second.irqs;
 
   ASSERT_TRUE(sent.send(sent_lrs, gic, 0, sc.intid, sc.source));
   sent.deliver(sent_lrs, gic, 0);
@@ -361,14 +376,8 @@ TEST_P(Send, IsQueueThenDeliver) {
 // or leaves the tick to the run loop's send(): the question must change nothing, and its answer
 // must be whether send() would place the interrupt at once rather than queue it.
 TEST_P(Send, DirectDeliveryChangesNothingAndTellsWhetherSendPlacesAtOnce) {
-  const SendScenario& sc = GetParam();
-  const VirtualGic gic = guest_gic();
-  FakeListRegisters lrs, sent_lrs;
-  lrs.lr.resize(sc.list_registers);
-  sent_lrs.lr.resize(sc.list_registers);
-  VirtualInterrupts irqs, sent;
-  sc.setup(irqs, lrs, gic);
-  sc.setup(sent, sent_lrs, gic);
+  FakeListRegisters &lrs = first.lrs, &sent_lrs = second.lrs;
+  VirtualInterrupts &irqs = first.irqs, &sent = second.irqs;
   const std::size_t pending = irqs.pending();
   const bool held = irqs.in_list_registers();
   const auto writes = lrs.writes;

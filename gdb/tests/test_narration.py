@@ -26,6 +26,33 @@ import sys
 import harness
 
 
+def narrated(args, checks: harness.Checks, name: str, guest: str, commands: list[str]) -> str:
+    """One live session on `guest`, shown with --show and free of Python tracebacks."""
+    text, _ = harness.session(args.build_dir, guest, commands)
+    harness.show(args, name, text)
+    checks.no_traceback(text, name)
+    return text
+
+
+def short_road(args, checks: harness.Checks, name: str, guest: str, ec: int, skip: int,
+               steps: int, needles: list[tuple[str, str]]) -> None:
+    """`hv step` from the vector entry of the synchronous exit with ESR_EL2.EC `ec` that comes
+    after `skip` others, on `guest`: the needles must follow el2lab_vmexit's line, and the run
+    loop's handle() must not (the vCPU answered the exit in run())."""
+    text = narrated(args, checks, name, guest, [
+        f"break el2lab_vec_lower64_sync if ($ESR_EL2 >> 26) == {ec:#x}",
+        f"ignore $bpnum {skip}",
+        "continue",
+        "delete",
+        *(["hv step"] * steps),
+    ])
+    after = text[text.find("[el2lab exit] el2lab_vmexit:"):]
+    checks.check(bool(after), f"{name}: hv step reached el2lab_vmexit")
+    for needle, what in needles:
+        checks.expect(after, needle, f"{name} {what}")
+    checks.check("Vm<H>::handle" not in after, f"{name}: the run loop's handle() is not a stage")
+
+
 def main() -> int:
     args = harness.arguments(__doc__)
     checks = harness.Checks(args.update)
@@ -83,79 +110,50 @@ def main() -> int:
     # A hypercall past the log limit: the vCPU answers it inside run(), so `hv step` goes from
     # el2lab_vmexit straight to the world switch, and the narration says why handle() was not
     # on the way. (The hvc guest makes about 45 calls before its last checks; the 40th is one.)
-    alone, _ = harness.session(args.build_dir, "hvc", [
-        "break el2lab_vec_lower64_sync if ($ESR_EL2 >> 26) == 0x16",
-        "ignore $bpnum 39",
-        "continue",
-        "delete",
-        *(["hv step"] * 4),
-    ])
-    harness.show(args, "alone", alone)
-    checks.no_traceback(alone, "alone")
-    for needle, what in [
-        ("[el2lab exit] el2lab_vmexit:", "vmexit"),
+    short_road(args, checks, "alone", "hvc", 0x16, 39, 4, [
         ("[el2lab resume] el2lab_enter_guest: vCPU 0 answered Hypercall ", "answered in run()"),
         ("by itself in run() (hypercall 40: the first 13 went to the run loop and its log)",
          "which call, and why"),
         ("[el2lab resume] el2lab_guest_eret: ERET into the guest", "back to the guest"),
-    ]:
-        checks.expect(alone, needle, f"alone {what}")
-    checks.check("Vm<H>::handle" not in alone[alone.find("el2lab_vmexit:"):],
-                 "alone: the run loop's handle() is not among the stages")
+    ])
 
     # Timer ticks past the log limit (the timer guest takes about 50): the vCPU forwards them
     # itself, and the run loop's handle() is not among a path's stages. (The 21st lower-EL IRQ
     # and the two after it are ticks 21-23 or later; a tick that finds a list register still in
     # use goes to the run loop, which the narration must then show instead.)
-    ticks, _ = harness.session(args.build_dir, "timer", [
+    ticks = narrated(args, checks, "ticks", "timer", [
         "break el2lab_vec_lower64_irq",
         "ignore $bpnum 20",
         "continue",
         "delete",
         "hv trace irq 3 --from-guest",
     ])
-    harness.show(args, "ticks", ticks)
-    checks.no_traceback(ticks, "ticks")
     paths = re.split(r"(?m)^irq \d+ of \d+: ", ticks)[1:]
-    alone = [p for p in paths if "forwarded the virtual timer tick (INTID 27) by itself in" in p]
-    checks.check(len(paths) == 3 and len(alone) >= 1,
-                 f"ticks: {len(alone)} of {len(paths)} paths forwarded in run()")
-    checks.check(all("Vm<H>::handle" not in p for p in alone) and
-                 all("Vm<H>::handle" in p for p in paths if p not in alone),
+    forwarded = [p for p in paths if "forwarded the virtual timer tick (INTID 27) by itself" in p]
+    checks.check(len(paths) == 3 and len(forwarded) >= 1,
+                 f"ticks: {len(forwarded)} of {len(paths)} paths forwarded in run()")
+    checks.check(all("Vm<H>::handle" not in p for p in forwarded) and
+                 all("Vm<H>::handle" in p for p in paths if p not in forwarded),
                  "ticks: handle() is on exactly the paths not forwarded in run()")
     checks.expect(ticks, "the first 13 went to the run loop and its log", "ticks: why")
 
     # A WFI past the log limit, with the timer armed: the vCPU sleeps through it in run(), the
     # timer's IRQ is taken at EL2 through IRQ_HANDLER, and the tick goes into a list register
     # without the run loop.
-    wfi, _ = harness.session(args.build_dir, "timer", [
-        "break el2lab_vec_lower64_sync if ($ESR_EL2 >> 26) == 0x01",
-        "ignore $bpnum 30",
-        "continue",
-        "delete",
-        *(["hv step"] * 12),
-    ])
-    harness.show(args, "wfi", wfi)
-    checks.no_traceback(wfi, "wfi")
-    after = wfi[wfi.find("el2lab_vmexit:"):]
-    for needle, what in [
+    short_road(args, checks, "wfi", "timer", 0x01, 30, 12, [
         ("[el2lab entry] el2lab_vec_cur_spx_irq: vector 5 of 16", "the IRQ taken at EL2"),
         ("`blr xN`: IRQ_HANDLER: indirect call", "through IRQ_HANDLER"),
         ("[el2lab resume] el2lab_enter_guest: vCPU 0 slept through its WFI in run() itself (WFI "
          "exit 31: the first 13 went to the run loop and its log)", "slept in run()"),
-    ]:
-        checks.expect(after, needle, f"wfi {what}")
-    checks.check("Vm<H>::handle" not in after, "wfi: the run loop's handle() is not a stage")
+    ])
 
-    irq, _ = harness.session(args.build_dir, "timer", [
+    irq = narrated(args, checks, "irq", "timer", [
         "break el2lab_vec_lower64_irq",
         "continue",
         "delete",
         *(["hv step"] * 9),
         "hv where",
     ])
-    harness.show(args, "irq", irq)
-    checks.no_traceback(irq, "irq")
     for needle, what in [
         ("[el2lab entry] el2lab_vec_lower64_irq: vector 9 of 16, VBAR_EL2+0x480", "IRQ vector"),
         ("ESR_EL2 not written by an interrupt", "stale ESR said so"),

@@ -20,12 +20,21 @@ def gicv2_trace(t):
                    f"{lab.todo('TODO(02.1)')}")
     tc.require_calls(records, "irq_deactivate", lab.todo("TODO(02.2)"))
     tc.check_drops(records, lab.todo("TODO(02.2)"))
+    # The ring keeps the last 1024 records: when it has wrapped, a CPU's first records may
+    # finish a tick whose injection and EOI were overwritten. Those are the deactivations before
+    # the CPU's first retained injection of INTID 27; every later one needs an EOI of its own.
+    wrapped = bool(records) and min(r.seq for r in records) > 1
     for cpu, recs in tc.by_cpu(records).items():
         eois = 0
+        injected = False
         for r in recs:
-            if r.kind == "GuestEoi" and r.arg == 27:
+            if r.kind == "IrqInjected" and r.arg == 27:
+                injected = True
+            elif r.kind == "GuestEoi" and r.arg == 27:
                 eois += 1
             elif r.member == "irq_deactivate" and r.arg == 27:
+                if wrapped and not injected and eois == 0:
+                    continue  # its tick began before the oldest record the ring kept
                 if eois == 0:
                     raise Fail(f"record #{r.seq}: irq_deactivate(27) on CPU {cpu} before the guest "
                                f"finished INTID 27: {lab.todo('TODO(02.2)')}")
