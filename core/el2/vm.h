@@ -216,32 +216,7 @@ class Vm {
 
   // The exits that are not on any hot path, kept out of handle() so its frame stays small.
   // They all touch shared state: the lock is held throughout.
-  [[gnu::noinline]] void rare_exit(const VmExit& exit, std::uint32_t id, abi::ExitKind kind) {
-    const SpinLockGuard guard(lock_);
-    ExitOutcome outcome;
-    switch (kind) {
-      case abi::ExitKind::kCpuUp: outcome = cpu_up(*std::get_if<CpuUp>(&exit), id); break;
-      case abi::ExitKind::kCpuDown:
-        power_.cpu_off(id);
-        set_sharing(vcpus_not_off() > 1);
-        outcome.what = power_.any_on() ? Outcome::kCpuOffWaits : Outcome::kLastVcpuOff;
-        break;
-      case abi::ExitKind::kSystemDown: report(kind, exit, id, Outcome::kPoweredOff); end_run();
-      case abi::ExitKind::kSendIpi: {
-        const SendIpi& ipi = *std::get_if<SendIpi>(&exit);
-        outcome = send_sgi(vgic::sgi_targets(ipi, id, power_.mpidrs()),
-                           static_cast<std::uint32_t>(ipi.vector), id);
-        break;
-      }
-      case abi::ExitKind::kUnhandled: outcome.what = Outcome::kExceptionInjected; break;
-      case abi::ExitKind::kFailEntry:
-        // Only a hypervisor bug can corrupt the saved PSTATE: stop before it does harm.
-        report(kind, exit, id, Outcome::kRefusingEntry);
-        panic("the guest could not be entered");
-      default: return;
-    }
-    report(kind, exit, id, outcome);
-  }
+  [[gnu::noinline]] void rare_exit(const VmExit& exit, std::uint32_t id, abi::ExitKind kind);
 
   // How many vCPUs are on or being switched on.
   std::uint32_t vcpus_not_off() const {
