@@ -85,9 +85,9 @@ struct VCpuSetup {
   std::uint64_t x0 = 0;     ///< x0 at entry: the device tree's IPA for the boot vCPU.
   std::uint64_t vttbr = 0;  ///< VTTBR_EL2: stage-2 root and VMID.
   std::uint64_t vtcr = 0;   ///< VTCR_EL2: the stage-2 translation regime (IPA size, granule).
-  /// How many of its hypercalls, and of its virtual timer ticks, go to the run loop before the
-  /// vCPU answers the ones it can by itself (Aarch64VCpu::run()): the VM's log limit and one
-  /// (the "further exits" line).
+  /// How many of its hypercalls, virtual timer ticks and WFIs (each kind counted apart) go to
+  /// the run loop before the vCPU answers the ones it can by itself (Aarch64VCpu::run()): the
+  /// VM's log limit and one (the "further exits" line).
   std::uint64_t exits_to_run_loop = 0;
 };
 
@@ -300,9 +300,12 @@ class alignas(2048) Aarch64VCpu {
   }
 
   // The exits run() answers itself, without the run loop (vcpu_own_exits.h): a hypercall that
-  // needs nothing but the call, a virtual timer tick that can go straight into a list register.
+  // needs nothing but the call, a virtual timer tick that can go straight into a list register,
+  // and (below) a WFI that only the timer can end; place_tick() is how both ticks go in.
   [[gnu::always_inline]] inline bool answered_here();
   [[gnu::always_inline]] inline bool forwarded_here();
+  [[gnu::always_inline]] inline void place_tick(HardwareListRegisters<H>& lrs,
+                                                const vgic::VirtualGic::Delivery& how);
   // A WFI the vCPU sleeps through itself (vcpu_own_exits.h): whether it may, and the sleep —
   // true if the guest's timer woke it and is in a list register, false if the run loop must
   // handle the exit (counted and recorded already).
@@ -358,8 +361,8 @@ class alignas(2048) Aarch64VCpu {
   std::uint64_t mpidr_;
   std::uint64_t vttbr_;
   std::uint64_t vtcr_;
-  // This vCPU's first exits_to_run_loop_ hypercalls and timer ticks go to the run loop (and its
-  // log); the ones after them that answered_here() and forwarded_here() can answer do not.
+  // This vCPU's first exits_to_run_loop_ hypercalls, timer ticks and WFIs (each kind counted
+  // apart) go to the run loop and its log; after them, those it can answer itself do not.
   std::uint64_t exits_to_run_loop_;
   // Its virtual interrupts and the virtual distributor (attach_interrupts()).
   vgic::VirtualInterrupts* irqs_ = nullptr;

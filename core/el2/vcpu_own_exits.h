@@ -24,9 +24,7 @@ inline bool Aarch64VCpu<H>::answered_here() {
   if (esr::Syndrome(trap_.esr).ec() != esr::ExceptionClass::kHvc64 ||
       exit_counts_[kHypercallKind] < exits_to_run_loop_ || !answerable_by_vcpu(frame_.x[0]))
     return false;
-  const std::uint64_t* x = frame_.x;
-  const Hypercall& call = exit_.emplace<Hypercall>(
-      Hypercall{x[0], std::array<std::uint64_t, 6>{x[1], x[2], x[3], x[4], x[5], x[6]}, false});
+  const Hypercall& call = exit_.emplace<Hypercall>(hypercall_from(frame_.x, false));
   finish(call.function);
   frame_.x[0] = static_cast<std::uint64_t>(answer_call(call, {nullptr, exit_counts_, false}).x0);
   return true;
@@ -48,9 +46,18 @@ inline bool Aarch64VCpu<H>::forwarded_here() {
   const vgic::VirtualGic::Delivery how =
       irqs_->direct_delivery(lrs, *vgic_, id_, gic::kVirtualTimerPpi);
   if (!how.deliverable) return false;
+  place_tick(lrs, how);
+  return true;
+}
+
+// The guest's timer tick, acknowledged at the GIC, into list register 0 as the run loop's
+// physical_interrupt() would put it there: the priority dropped, the tick forwarded as this GIC
+// forwards it (the list register, held_[0] and the injection's trace record).
+template <VCpuHal H>
+inline void Aarch64VCpu<H>::place_tick(HardwareListRegisters<H>& lrs,
+                                       const vgic::VirtualGic::Delivery& how) {
   H::irq_priority_drop(gic::kVirtualTimerPpi);
   irqs_->send_direct(lrs, gic::kVirtualTimerPpi, timer_source_, how);
-  return true;
 }
 
 // The guest waits in WFI (a Halt exit, decoded), and only its timer can end the wait: the vCPU
@@ -61,8 +68,7 @@ inline bool Aarch64VCpu<H>::forwarded_here() {
 // (one waiting for an SGI) goes to the run loop after a few instructions.
 template <VCpuHal H>
 inline bool Aarch64VCpu<H>::sleeps_here() {
-  constexpr std::uint64_t kEnable = 1, kImask = 2;
-  if ((sysreg::cntv_ctl_el0::read() & (kEnable | kImask)) != kEnable) return false;
+  if (!virtual_timer_armed(sysreg::cntv_ctl_el0::read())) return false;
   if (exit_as<Halt>(exit_).wfe || exit_counts_[kHaltKind] < exits_to_run_loop_ || debug::armed() ||
       irqs_->pending_unlocked() != 0) {
     return false;
@@ -92,9 +98,8 @@ bool Aarch64VCpu<H>::sleep_here() {
     return false;
   }
   cpu.irq_queue_length = 0;
-  H::irq_priority_drop(gic::kVirtualTimerPpi);
   lrs.guest_pc = frame_.elr;
-  irqs_->send_direct(lrs, gic::kVirtualTimerPpi, timer_source_, timer_delivery_);
+  place_tick(lrs, timer_delivery_);
   return true;
 }
 

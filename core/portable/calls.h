@@ -76,13 +76,9 @@ constexpr bool answerable_by_vcpu(std::uint64_t function) {
   const auto fid = static_cast<std::uint32_t>(function);
   // One bit per PSCI function that needs more than the call (one shift and a bit test).
   constexpr std::uint64_t kNeedsTheVm =
-      (std::uint64_t{1} << psci::table_index(psci::Function::kCpuOn32)) |
-      (std::uint64_t{1} << psci::table_index(psci::Function::kCpuOn64)) |
-      (std::uint64_t{1} << psci::table_index(psci::Function::kCpuOff)) |
+      psci::kPowerRequests |
       (std::uint64_t{1} << psci::table_index(psci::Function::kAffinityInfo32)) |
-      (std::uint64_t{1} << psci::table_index(psci::Function::kAffinityInfo64)) |
-      (std::uint64_t{1} << psci::table_index(psci::Function::kSystemOff)) |
-      (std::uint64_t{1} << psci::table_index(psci::Function::kSystemReset));
+      (std::uint64_t{1} << psci::table_index(psci::Function::kAffinityInfo64));
   if (psci::in_range(fid)) return ((kNeedsTheVm >> psci::table_index(fid)) & 1) == 0;
   return fid != static_cast<std::uint32_t>(abi::Hypercall::kTestFaultAtEl2);
 }

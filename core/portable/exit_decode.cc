@@ -28,13 +28,7 @@ constexpr std::uint64_t width_mask(unsigned bytes) {
   // (el2lab's own, vendors') off the switch, which is a jump table (see psci::table_index).
   // One bit per PSCI function that is a power request, tested before the switch: the other
   // PSCI calls (PSCI_VERSION, FEATURES...) pass with a shift and a bit test.
-  constexpr std::uint64_t kPowerRequests =
-      (std::uint64_t{1} << psci::table_index(psci::Function::kCpuOn32)) |
-      (std::uint64_t{1} << psci::table_index(psci::Function::kCpuOn64)) |
-      (std::uint64_t{1} << psci::table_index(psci::Function::kCpuOff)) |
-      (std::uint64_t{1} << psci::table_index(psci::Function::kSystemOff)) |
-      (std::uint64_t{1} << psci::table_index(psci::Function::kSystemReset));
-  if (psci::in_range(fid) && ((kPowerRequests >> psci::table_index(fid)) & 1) != 0) {
+  if (psci::in_range(fid) && ((psci::kPowerRequests >> psci::table_index(fid)) & 1) != 0) {
     switch (psci::table_index(fid)) {
       case psci::table_index(psci::Function::kCpuOn32):
       case psci::table_index(psci::Function::kCpuOn64):
@@ -52,9 +46,7 @@ constexpr std::uint64_t width_mask(unsigned bytes) {
       default: break;
     }
   }
-  // Every field given at once: constructed in place, nothing zeroed first.
-  out.emplace<Hypercall>(
-      Hypercall{x[0], std::array<std::uint64_t, 6>{x[1], x[2], x[3], x[4], x[5], x[6]}, via_smc});
+  out.emplace<Hypercall>(hypercall_from(x, via_smc));
   return x[0];
 }
 

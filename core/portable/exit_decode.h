@@ -58,6 +58,14 @@ inline DecodedExit decode_sync_exit(const SyncTrap& trap) {
 }
 
 /// \ingroup vm_exit
+/// \brief The Hypercall an HVC or SMC with the guest's registers \p x makes: x0 the function,
+/// x1–x6 its arguments. Every field given at once (constructed in place by emplace, nothing
+/// zeroed first).
+[[gnu::always_inline]] inline Hypercall hypercall_from(const std::uint64_t* x, bool via_smc) {
+  return Hypercall{x[0], std::array<std::uint64_t, 6>{x[1], x[2], x[3], x[4], x[5], x[6]}, via_smc};
+}
+
+/// \ingroup vm_exit
 /// \brief The faulting IPA of a stage-2 abort: HPFAR_EL2.FIPA gives the page, FAR_EL2 the
 /// offset within it.
 constexpr std::uint64_t fault_ipa(std::uint64_t hpfar, std::uint64_t far) {

@@ -40,11 +40,18 @@ constexpr HaltAction halt_action(const HaltFacts& f) {
 }
 
 /// \ingroup vmm
-/// \brief Whether CNTV_CTL_EL0 = \p cntv_ctl lets the timer interrupt fire (ENABLE set, IMASK
-/// clear); the guest's distributor must also let it through (\p deliverable).
-constexpr bool virtual_timer_can_fire(std::uint64_t cntv_ctl, bool deliverable) {
+/// \brief Whether CNTV_CTL_EL0 = \p cntv_ctl lets the timer interrupt fire: ENABLE set, IMASK
+/// clear.
+constexpr bool virtual_timer_armed(std::uint64_t cntv_ctl) {
   constexpr std::uint64_t kEnable = 1, kImask = 2;
-  return (cntv_ctl & (kEnable | kImask)) == kEnable && deliverable;
+  return (cntv_ctl & (kEnable | kImask)) == kEnable;
+}
+
+/// \ingroup vmm
+/// \brief Whether the guest's timer can fire: armed (virtual_timer_armed()), and let through
+/// by the guest's distributor (\p deliverable).
+constexpr bool virtual_timer_can_fire(std::uint64_t cntv_ctl, bool deliverable) {
+  return virtual_timer_armed(cntv_ctl) && deliverable;
 }
 
 /// \ingroup vmm

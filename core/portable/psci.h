@@ -60,6 +60,15 @@ constexpr std::uint32_t table_index(Function function) {
   return table_index(static_cast<std::uint32_t>(function));
 }
 
+/// A bit per table_index() of the PSCI functions that are power requests (CPU_ON, CPU_OFF,
+/// SYSTEM_OFF, SYSTEM_RESET): exits of their own, not calls the run loop answers.
+inline constexpr std::uint64_t kPowerRequests =
+    (std::uint64_t{1} << table_index(Function::kCpuOn32)) |
+    (std::uint64_t{1} << table_index(Function::kCpuOn64)) |
+    (std::uint64_t{1} << table_index(Function::kCpuOff)) |
+    (std::uint64_t{1} << table_index(Function::kSystemOff)) |
+    (std::uint64_t{1} << table_index(Function::kSystemReset));
+
 /// PSCI 1.1 as PSCI_VERSION reports it: major in bits [31:16], minor in [15:0].
 inline constexpr std::uint32_t kVersion1_1 = 0x0001'0001;
 
