@@ -16,13 +16,14 @@
 using namespace el2lab;
 
 /// An IRQ taken while the hypervisor itself runs (it unmasks IRQs only while it waits for a
-/// halted guest). The reference build dispatches it through the per-CPU IRQ_HANDLER — a
-/// type-erased callable, an indirect branch — as arm_vcpu does; built with
+/// halted guest), called from el2lab_current_el_trap. The reference build dispatches it through the
+/// per-CPU IRQ_HANDLER — a type-erased callable, an indirect branch — as arm_vcpu does; built with
 /// EL2LAB_STATIC_IRQ_DISPATCH it calls H::irq_handler() directly instead, so the two can be
 /// compared.
 extern "C" [[gnu::noinline]] void el2lab_current_el_irq() {
   CpuLocal& cpu = this_cpu();
-  trace_event(trace::Kind::kIrqEntry, static_cast<std::uint64_t>(esr::VectorEntry::kCurrentSpxIrq));
+  trace_event(cpu, trace::Kind::kIrqEntry,
+              static_cast<std::uint64_t>(esr::VectorEntry::kCurrentSpxIrq));
 #ifdef EL2LAB_STATIC_IRQ_DISPATCH
   Hal::irq_handler();
   constexpr std::uint64_t kHow = 0;  // direct call
@@ -32,14 +33,11 @@ extern "C" [[gnu::noinline]] void el2lab_current_el_irq() {
 #endif
   const std::uint32_t intid =
       cpu.irq_queue_length == 0 ? gic::kSpurious : cpu.irq_queue[cpu.irq_queue_length - 1];
-  trace_event(trace::Kind::kIrqDispatch, intid, kHow);
+  trace_event(cpu, trace::Kind::kIrqDispatch, intid, kHow);
 }
 
-/// Exceptions taken while the hypervisor itself runs (vectors 0–7).
-extern "C" void el2lab_current_el_exception(std::uint64_t vector, TrapFrame* frame) {
-  const auto entry = static_cast<esr::VectorEntry>(vector & 0xf);
-  if (entry == esr::VectorEntry::kCurrentSpxIrq || entry == esr::VectorEntry::kCurrentSpxFiq) {
-    return el2lab_current_el_irq();
-  }
+/// Any other exception taken while the hypervisor itself runs (el2lab_current_el_fault): a
+/// hypervisor bug, reported and ended.
+extern "C" [[noreturn]] void el2lab_current_el_exception(std::uint64_t vector, TrapFrame* frame) {
   panic_on_exception(vector, *frame);
 }

@@ -13,6 +13,8 @@
 #include "core/el2/debug_block.h"
 #include "core/el2/guest_context.h"
 #include "core/el2/sysreg.h"
+#include "core/el2/sysreg_emulation.h"
+#include "core/el2/trace_ring.h"
 #include "core/el2/trap_frame.h"
 #include "core/el2/turn_tick.h"
 #include "core/portable/calls.h"
@@ -45,35 +47,6 @@ static_assert(
 template <VCpuHal H>
 struct HardwareListRegisters;  // hardware_list_registers.h
 
-/// The trace ring's type: 1024 records (layout in trace.h).
-using TraceRing = trace::Ring<1024>;
-
-}  // namespace el2lab
-
-/// The trace ring every CPU appends to. Declared at global scope, with C linkage, so its
-/// debug-info name and its ELF symbol are both plain `el2lab_trace`: GDB and the graders find
-/// it by that name from any frame (declared inside a namespace, GDB would look for an ELF
-/// symbol `el2lab::el2lab_trace` from some frames and find none).
-extern "C" el2lab::TraceRing el2lab_trace;
-
-namespace el2lab {
-
-/// Appends an event that is not an exit (see trace::Kind) to the trace ring.
-inline void trace_event(trace::Kind kind, std::uint64_t address, std::uint64_t detail = 0,
-                        std::uint64_t guest_pc = 0, std::uint32_t vcpu = 0);
-
-/// Reads the PMU cycle counter: retired instructions when QEMU runs with `-icount shift=0`.
-inline std::uint64_t instruction_counter() {
-  return sysreg::pmccntr_el0::read();
-}
-
-inline void trace_event(trace::Kind kind, std::uint64_t address, std::uint64_t detail,
-                        std::uint64_t guest_pc, std::uint32_t vcpu) {
-  el2lab_trace.push({0, instruction_counter(), detail, address, guest_pc,
-                     static_cast<std::uint16_t>(kind), static_cast<std::uint16_t>(this_cpu().index),
-                     vcpu});
-}
-
 /// Where a vCPU that belongs to no VM yet looks whether it shares its CPU: never.
 inline constinit const std::atomic<bool> kNeverShared{false};
 
@@ -85,7 +58,8 @@ struct VCpuSetup {
   std::uint64_t x0 = 0;     ///< x0 at entry: the device tree's IPA for the boot vCPU.
   std::uint64_t vttbr = 0;  ///< VTTBR_EL2: stage-2 root and VMID.
   std::uint64_t vtcr = 0;   ///< VTCR_EL2: the stage-2 translation regime (IPA size, granule).
-  /// How many of its hypercalls, virtual timer ticks and WFIs (each kind counted apart) go to
+  /// How many of its hypercalls, system-register accesses, virtual timer ticks and WFIs (each
+  /// kind counted apart) go to
   /// the run loop before the vCPU answers the ones it can by itself (Aarch64VCpu::run()): the
   /// VM's log limit and one (the "further exits" line).
   std::uint64_t exits_to_run_loop = 0;
@@ -118,8 +92,9 @@ class alignas(2048) Aarch64VCpu {
   /// valid (and is only ever written in place, never copied) until the next run(). Exits the
   /// vCPU can answer by itself are answered here: an unmodelled trap becomes an exception in
   /// the guest (and is returned, for the log); the turn tick and, once the log is done with
-  /// their kind, a hypercall that needs nothing but the vCPU, a timer tick that can go straight
-  /// into a list register and a WFI that only the timer can end (vcpu_own_exits.h) go straight
+  /// their kind, a hypercall that needs nothing but the vCPU, a trapped MRS/MSR of a register
+  /// el2lab models, a timer tick that can go straight into a list register and a WFI that only
+  /// the timer can end (vcpu_own_exits.h) go straight
   /// back into the guest, as KVM answers some exits without leaving its EL2 code. The caller
   /// handles the rest and calls run() again.
   [[gnu::noinline]] const VmExit& run() {
@@ -135,17 +110,20 @@ class alignas(2048) Aarch64VCpu {
       read_syndrome(vector);
       if (vector == kLower64Sync) [[likely]] {
         if (answered_here()) continue;
-        const std::uint64_t argument =
-            decode_sync_exit(trap_.esr, trap_.far, trap_.hpfar, frame_.x, frame_.elr, exit_);
-        // Halt and Unhandled are the last kinds the decoder makes: one test for both.
-        const auto kind = static_cast<std::uint32_t>(exit_.index());
-        if (kind >= kHaltKind) [[unlikely]] {
-          if (kind != kHaltKind) return unhandled_exit(argument);
+        if (is_wait(trap_.esr)) {
+          // WFI or WFE, decoded here: a vCPU that sleeps through it itself skips the decoder.
+          decode_wait(trap_.esr, frame_.elr, exit_);
           if (sleeps_here()) {
             if (sleep_here()) continue;
             return exit_;
           }
+          return finish(0);
         }
+        const std::uint64_t argument =
+            decode_sync_exit(trap_.esr, trap_.far, trap_.hpfar, frame_.x, frame_.elr, exit_);
+        if (exit_.index() == kUnhandledKind) [[unlikely]]
+          return unhandled_exit(argument);
+        if (emulated_here(static_cast<std::uint32_t>(argument))) continue;
         return finish(argument);
       }
       if (!is_irq_vector(vector)) [[unlikely]]
@@ -279,7 +257,10 @@ class alignas(2048) Aarch64VCpu {
   static constexpr auto kHypercallKind = static_cast<std::size_t>(abi::ExitKind::kHypercall);
   static constexpr auto kInterruptKind =
       static_cast<std::size_t>(abi::ExitKind::kExternalInterrupt);
+  static constexpr auto kSysRegReadKind = static_cast<std::size_t>(abi::ExitKind::kSysRegRead);
+  static constexpr auto kSysRegWriteKind = static_cast<std::size_t>(abi::ExitKind::kSysRegWrite);
   static constexpr auto kHaltKind = static_cast<std::size_t>(abi::ExitKind::kHalt);
+  static constexpr auto kUnhandledKind = static_cast<std::size_t>(abi::ExitKind::kUnhandled);
 
   // Before an entry (vcpu_entry.h): the first run on this CPU loads the guest's state; the
   // rare work (see run()) returns false if the guest must not be entered, with exit_ saying why.
@@ -300,9 +281,11 @@ class alignas(2048) Aarch64VCpu {
   }
 
   // The exits run() answers itself, without the run loop (vcpu_own_exits.h): a hypercall that
-  // needs nothing but the call, a virtual timer tick that can go straight into a list register,
-  // and (below) a WFI that only the timer can end; place_tick() is how both ticks go in.
+  // needs nothing but the call, a trapped MRS/MSR of a register el2lab models (`key`: the
+  // register, as decoded), a virtual timer tick that can go straight into a list register, and
+  // (below) a WFI that only the timer can end; place_tick() is how both ticks go in.
   [[gnu::always_inline]] inline bool answered_here();
+  [[gnu::always_inline]] inline bool emulated_here(std::uint32_t key);
   [[gnu::always_inline]] inline bool forwarded_here();
   [[gnu::always_inline]] inline void place_tick(HardwareListRegisters<H>& lrs,
                                                 const vgic::VirtualGic::Delivery& how);

@@ -1,9 +1,9 @@
 #pragma once
 /// \file
 /// \brief The exits a vCPU answers by itself, in Aarch64VCpu<H>::run(), without the run loop: a
-/// hypercall that needs nothing but the call, the guest's timer tick when it can go straight
-/// into a list register, the turn tick, and a trap el2lab does not model (an exception injected
-/// into the guest).
+/// hypercall that needs nothing but the call, a trapped MRS/MSR of a register el2lab models, the
+/// guest's timer tick when it can go straight into a list register, a WFI only that tick can
+/// end, the turn tick, and a trap el2lab does not model (an exception injected into the guest).
 ///
 /// Part of Aarch64VCpu<H> (core/el2/vcpu.h, which includes this file at its end): member
 /// definitions kept in their own file, as arm_vcpu keeps its exit handling apart from the vCPU.
@@ -27,6 +27,30 @@ inline bool Aarch64VCpu<H>::answered_here() {
   const Hypercall& call = exit_.emplace<Hypercall>(hypercall_from(frame_.x, false));
   finish(call.function);
   frame_.x[0] = static_cast<std::uint64_t>(answer_call(call, {nullptr, exit_counts_, false}).x0);
+  return true;
+}
+
+// A trapped MRS or MSR of a register el2lab models (an ID register, an EL1 virtual-memory
+// control): emulated by the vCPU itself, without the run loop, once this vCPU has taken more
+// exits of that kind than the log prints (exits_to_run_loop_). What it reads or writes is this
+// CPU's own (sysreg_emulation.h), so no lock is needed; the run loop's handler would do the
+// same. Recorded and counted as every exit (finish()). A register el2lab does not model (the
+// guest gets an undefined instruction, and the log says so) and a write of ICC_SGI1R_EL1 (an
+// SGI: the VM's business) go to the run loop. \p key: the register, as the decoder returned it.
+template <VCpuHal H>
+inline bool Aarch64VCpu<H>::emulated_here(std::uint32_t key) {
+  const std::size_t kind = exit_.index();
+  if (kind - kSysRegReadKind > kSysRegWriteKind - kSysRegReadKind ||
+      exit_counts_[kind] < exits_to_run_loop_)
+    return false;
+  if (kind == kSysRegReadKind) {
+    std::uint64_t value = 0;
+    if (!emulate_sysreg_read(key, value)) return false;
+    set_gpr(exit_as<SysRegRead>(exit_).reg, value);
+  } else if (!emulate_sysreg_write(key, exit_as<SysRegWrite>(exit_).value)) {
+    return false;
+  }
+  finish(key);
   return true;
 }
 
@@ -69,7 +93,9 @@ inline void Aarch64VCpu<H>::place_tick(HardwareListRegisters<H>& lrs,
 template <VCpuHal H>
 inline bool Aarch64VCpu<H>::sleeps_here() {
   if (!virtual_timer_armed(sysreg::cntv_ctl_el0::read())) return false;
-  if (exit_as<Halt>(exit_).wfe || exit_counts_[kHaltKind] < exits_to_run_loop_ || debug::armed() ||
+  // (WFE from the syndrome run() holds in a register, not from exit_ just written.)
+  if (esr::WfxTrap::decode(esr::Syndrome(trap_.esr).iss()).is_wfe() ||
+      exit_counts_[kHaltKind] < exits_to_run_loop_ || debug::armed() ||
       irqs_->pending_unlocked() != 0) {
     return false;
   }

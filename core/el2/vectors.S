@@ -5,7 +5,9 @@
  * lower EL AArch32} x {synchronous, IRQ, FIQ, SError}. Each entry reserves a trap frame on
  * the stack, saves x0/x1, puts its own index (0-15) in x0 and branches to one of two paths:
  *
- *   current EL -> el2lab_current_el_trap: save the rest, call the C++ handler, restore, ERET.
+ *   current EL -> el2lab_current_el_trap (IRQ, FIQ): save what a C++ call may change, call
+ *                 el2lab_current_el_irq, restore, ERET; anything else -> el2lab_current_el_fault:
+ *                 save the whole frame for the panic report.
  *   lower EL   -> el2lab_lower_el_trap:   save the rest *into the vCPU's frame* (SP points
  *                 there while a guest runs), then el2lab_vmexit switches back to the host
  *                 stack (its SP is kept in the word after the frame) and returns from
@@ -80,14 +82,14 @@
     .balign 0x800
     .globl el2lab_vector_table
 el2lab_vector_table:
-    VECTOR el2lab_vec_cur_sp0_sync,     0,  el2lab_current_el_trap
-    VECTOR el2lab_vec_cur_sp0_irq,      1,  el2lab_current_el_trap
-    VECTOR el2lab_vec_cur_sp0_fiq,      2,  el2lab_current_el_trap
-    VECTOR el2lab_vec_cur_sp0_serror,   3,  el2lab_current_el_trap
-    VECTOR el2lab_vec_cur_spx_sync,     4,  el2lab_current_el_trap
+    VECTOR el2lab_vec_cur_sp0_sync,     0,  el2lab_current_el_fault
+    VECTOR el2lab_vec_cur_sp0_irq,      1,  el2lab_current_el_fault
+    VECTOR el2lab_vec_cur_sp0_fiq,      2,  el2lab_current_el_fault
+    VECTOR el2lab_vec_cur_sp0_serror,   3,  el2lab_current_el_fault
+    VECTOR el2lab_vec_cur_spx_sync,     4,  el2lab_current_el_fault
     VECTOR el2lab_vec_cur_spx_irq,      5,  el2lab_current_el_trap
     VECTOR el2lab_vec_cur_spx_fiq,      6,  el2lab_current_el_trap
-    VECTOR el2lab_vec_cur_spx_serror,   7,  el2lab_current_el_trap
+    VECTOR el2lab_vec_cur_spx_serror,   7,  el2lab_current_el_fault
     VECTOR el2lab_vec_lower64_sync,     8,  el2lab_lower_el_trap
     VECTOR el2lab_vec_lower64_irq,      9,  el2lab_lower_el_trap
     VECTOR el2lab_vec_lower64_fiq,      10, el2lab_lower_el_trap
@@ -98,16 +100,55 @@ el2lab_vector_table:
     VECTOR el2lab_vec_lower32_serror,   15, el2lab_lower_el_trap
 
     .text
-// An exception while the hypervisor itself runs. x0 = vector index.
+// An IRQ or FIQ taken while the hypervisor itself runs (vectors 5 and 6: a CPU lets interrupts
+// in only while it sleeps, in el2lab::sleep_until_interrupt). x0 = vector index.
+// The handler is C++, which keeps x19-x29 itself (AAPCS64): the frame gets only what a call may
+// change, x2-x18 and x30 (x0/x1 are saved already), and ELR_EL2/SPSR_EL2, so a debugger and a
+// panic report can tell where the CPU was. Those two are not loaded back: nothing before the
+// ERET changes them (IRQs stay masked, and any other exception at EL2 ends in a panic).
     .globl el2lab_current_el_trap
     .type el2lab_current_el_trap, %function
 el2lab_current_el_trap:
-    SAVE_REST
-    mov     x1, sp                          // x1 = the trap frame
-    bl      el2lab_current_el_exception     // (index, frame); returns only if handled
-    RESTORE_ALL
+    stp     x2, x3, [sp, #16]
+    stp     x4, x5, [sp, #32]
+    stp     x6, x7, [sp, #48]
+    stp     x8, x9, [sp, #64]
+    stp     x10, x11, [sp, #80]
+    stp     x12, x13, [sp, #96]
+    stp     x14, x15, [sp, #112]
+    stp     x16, x17, [sp, #128]
+    str     x18, [sp, #144]
+    str     x30, [sp, #240]
+    mrs     x10, elr_el2
+    mrs     x11, spsr_el2
+    stp     x10, x11, [sp, #EL2LAB_TF_ELR]
+    bl      el2lab_current_el_irq
+    ldr     x30, [sp, #240]
+    ldr     x18, [sp, #144]
+    ldp     x16, x17, [sp, #128]
+    ldp     x14, x15, [sp, #112]
+    ldp     x12, x13, [sp, #96]
+    ldp     x10, x11, [sp, #80]
+    ldp     x8, x9, [sp, #64]
+    ldp     x6, x7, [sp, #48]
+    ldp     x4, x5, [sp, #32]
+    ldp     x2, x3, [sp, #16]
+    ldp     x0, x1, [sp, #0]
+    add     sp, sp, #EL2LAB_TRAP_FRAME_SIZE
     eret
     .size el2lab_current_el_trap, . - el2lab_current_el_trap
+
+// Any other exception while the hypervisor runs (a synchronous one, an SError, anything on
+// SP_EL0, which EL2 never uses): a hypervisor bug. The whole frame is saved, for the panic
+// report. x0 = vector index.
+    .globl el2lab_current_el_fault
+    .type el2lab_current_el_fault, %function
+el2lab_current_el_fault:
+    SAVE_REST
+    mov     x1, sp                          // x1 = the trap frame
+    bl      el2lab_current_el_exception     // (index, frame); does not return
+    b       .
+    .size el2lab_current_el_fault, . - el2lab_current_el_fault
 
 // An exception from the guest. x0 = vector index; sp = the vCPU's trap frame.
     .globl el2lab_lower_el_trap

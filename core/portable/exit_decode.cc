@@ -136,9 +136,7 @@ std::uint64_t decode_sync_exit(std::uint64_t esr, std::uint64_t far, std::uint64
     case esr::ExceptionClass::kDataAbortLower:
       return decode_data_abort(esr, far, hpfar, x, pc, exit);
     case esr::ExceptionClass::kSysReg64: argument = decode_sysreg(esr, x, exit); break;
-    case esr::ExceptionClass::kWfxTrap:
-      exit.emplace<Halt>(Halt{esr::WfxTrap::decode(syndrome.iss()).is_wfe()});
-      break;
+    case esr::ExceptionClass::kWfxTrap: decode_wait(esr, pc, exit); return 0;
     case esr::ExceptionClass::kInstrAbortLower:
       argument = fault_ipa(hpfar, far);
       exit.emplace<Unhandled>(

@@ -12,6 +12,8 @@
 #include <optional>
 #include <span>
 
+#include "core/portable/esr_core.h"
+#include "core/portable/esr_iss.h"
 #include "core/portable/vm_exit.h"
 
 namespace el2lab {
@@ -63,6 +65,21 @@ inline DecodedExit decode_sync_exit(const SyncTrap& trap) {
 /// zeroed first).
 [[gnu::always_inline]] inline Hypercall hypercall_from(const std::uint64_t* x, bool via_smc) {
   return Hypercall{x[0], std::array<std::uint64_t, 6>{x[1], x[2], x[3], x[4], x[5], x[6]}, via_smc};
+}
+
+/// \ingroup vm_exit
+/// \brief Whether ESR_EL2 \p esr is a trapped WFI or WFE (the exit decode_wait() decodes).
+constexpr bool is_wait(std::uint64_t esr) {
+  return esr::Syndrome(esr).ec() == esr::ExceptionClass::kWfxTrap;
+}
+
+/// \ingroup vm_exit
+/// \brief Decodes a trapped WFI or WFE into \p exit (a Halt, in place) and moves \p pc past
+/// it: decode_sync_exit()'s answer for one, which Aarch64VCpu::run() also asks for directly,
+/// so a vCPU that sleeps through the WFI itself does not go through the decoder's switch.
+[[gnu::always_inline]] inline void decode_wait(std::uint64_t esr, std::uint64_t& pc, VmExit& exit) {
+  exit.emplace<Halt>(Halt{esr::WfxTrap::decode(esr::Syndrome(esr).iss()).is_wfe()});
+  pc += 4;  // past the WFI or WFE, which the exit completes once handled
 }
 
 /// \ingroup vm_exit

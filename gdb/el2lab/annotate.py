@@ -110,7 +110,9 @@ def _answered_in_run(vcpu_address: int) -> str:
     """If the exit before this entry never reached the run loop — Aarch64VCpu<H>::run answered
     it and went straight back into the guest — what it was; '' otherwise. Known for sure when
     this CPU's way from el2lab_vmexit was narrated (Vm<H>::handle was not on it); otherwise, for
-    a hypercall, from run()'s own tests on the vCPU whose frame el2lab_enter_guest loads."""
+    a hypercall, from run()'s own tests on the vCPU whose frame el2lab_enter_guest loads (a
+    trapped system register is told only when narrated: whether el2lab models it is run()'s
+    question)."""
     from . import vcpu  # noqa: PLC0415 — vcpu imports much of the package
     found = [f for f in vcpu.find_all() if f.address == vcpu_address]
     if not found:
@@ -150,6 +152,11 @@ def _answered_in_run(vcpu_address: int) -> str:
         return (f"vCPU {vid} answered {exit_.describe()} by itself in run() (hypercall "
                 f"{calls}: the first {limit} went to the run loop and its log): the run loop "
                 f"never saw it; ")
+    if vector == 8 and kind in (3, 4):
+        what = "read" if kind == 3 else "write"
+        return (f"vCPU {vid} emulated {exit_.describe()} by itself in run() (system-register "
+                f"{what} {calls}: the first {limit} went to the run loop and its log): the run "
+                f"loop never saw it; ")
     return ""
 
 
@@ -181,8 +188,15 @@ def describe_point(r: symbols.Resolved, pc: int) -> str:
         return describe_exception(index)
     if name == "el2lab_current_el_trap":
         i = _x(0)
-        return (f"vector {i} ({esr.vector_name(i)}) was taken at EL2 itself: saving the "
-                f"interrupted hypervisor's registers in a frame on its own stack (sp {_hex(cpu_state.register('sp'))})")
+        return (f"vector {i} ({esr.vector_name(i)}) was taken at EL2 itself: saving what a C++ "
+                f"call may change of the interrupted hypervisor (x0-x18, x30) and ELR/SPSR in a "
+                f"frame on its own stack (sp {_hex(cpu_state.register('sp'))}); x19-x29 the "
+                f"handler keeps itself; then el2lab_current_el_irq")
+    if name == "el2lab_current_el_fault":
+        i = _x(0)
+        return (f"vector {i} ({esr.vector_name(i)}) was taken at EL2 itself, and only an IRQ "
+                f"should be: saving all the hypervisor's registers in a frame on its own stack "
+                f"(sp {_hex(cpu_state.register('sp'))}) for the panic report")
     if name == "el2lab_lower_el_trap":
         i = _x(0)
         return (f"vector {i} ({esr.vector_name(i)}): saving the guest's x2-x30, SP_EL0, ELR_EL2 "
@@ -230,25 +244,13 @@ def describe_point(r: symbols.Resolved, pc: int) -> str:
         return _guest_eret()
     if name == "el2lab_current_el_exception":
         i = _x(0)
-        text = f"C++ handler called for vector {i} ({esr.vector_name(i)})"
-        calls = [s for s in symbols.dispatch_sites() if s.kind == "irq_handler_call"]
-        direct = [s for s in symbols.dispatch_sites() if s.kind == "irq_handler_direct"]
-        if i in esr.IRQ_VECTORS:
-            if calls or direct:
-                s = (calls or direct)[0]
-                how = "an indirect call: IRQ_HANDLER" if calls else "a direct call of H::irq_handler"
-                text += (f": an interrupt at EL2, not a bug: on to the IRQ dispatch, `{s.insn.pretty()}` "
-                         f"in {s.function} ({how})")
-            else:
-                text += ": an interrupt at EL2, but this build has no IRQ_HANDLER call: it panics"
-        else:
-            frame = _x(1)
-            elr, _ = _frame_elr_spsr(frame)
-            raw = cpu_state.register("ESR_EL2")
-            text += (f": a synchronous exception or SError at EL2 is a hypervisor bug "
-                     f"(ESR {_hex(raw)} {esr.ec_name(esr.bits(raw, 26, 6))}, at {_hex(elr)}"
-                     f"{cpu_state.symbol_offset(elr)}): the panic report follows")
-        return text
+        frame = _x(1)
+        elr, _ = _frame_elr_spsr(frame)
+        raw = cpu_state.register("ESR_EL2")
+        return (f"C++ handler called for vector {i} ({esr.vector_name(i)}): an exception at EL2 "
+                f"other than an IRQ is a hypervisor bug (ESR {_hex(raw)} "
+                f"{esr.ec_name(esr.bits(raw, 26, 6))}, at {_hex(elr)}"
+                f"{cpu_state.symbol_offset(elr)}): the panic report follows")
     if name == "el2lab_current_el_irq":
         direct = [s for s in symbols.dispatch_sites() if s.kind == "irq_handler_direct"]
         indirect = [s for s in symbols.dispatch_sites() if s.kind == "irq_handler_call"]

@@ -24,14 +24,14 @@ PARTICIPANTS = [
     ("origin", None, None),  # the guest, or the EL2 code an exception interrupted
     ("vec", "el2lab_vector_table\\n(VBAR_EL2)", "COLOR_ASM"),
     ("asm", "vectors.S\\ntrap and world switch", "COLOR_ASM"),
-    ("cee", "el2lab_current_el_exception\\nel2lab_current_el_irq", "COLOR_CXX"),
+    ("cee", "el2lab_current_el_irq\\n(a fault: el2lab_current_el_exception)", "COLOR_CXX"),
     ("irqh", "IRQ_HANDLER\\nCpuLocal::irq_handler", "COLOR_CXX"),
     ("vcpu", "el2lab::Aarch64VCpu<H>::run\\nel2lab::decode_sync_exit", "COLOR_CXX"),
     ("vm", "el2lab::Vm<H>::handle", "COLOR_CXX"),
     ("hal", "HAL H", "COLOR_HAL"),
 ]
-ASM = {"el2lab_lower_el_trap", "el2lab_current_el_trap", "el2lab_vmexit", "el2lab_enter_guest",
-       "el2lab_guest_eret"}
+ASM = {"el2lab_lower_el_trap", "el2lab_current_el_trap", "el2lab_current_el_fault", "el2lab_vmexit",
+       "el2lab_enter_guest", "el2lab_guest_eret"}
 
 
 @dataclass

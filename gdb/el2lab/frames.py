@@ -24,8 +24,8 @@ from gdb.FrameDecorator import FrameDecorator
 from . import cpu_state, esr, symbols, unwinder
 
 # Functions at which the stack of the current exception begins: nothing older belongs to it.
-BOUNDARIES = ("el2lab_lower_el_trap", "el2lab_current_el_trap", "el2lab_entry", "el2lab_vmexit",
-              "guest_entry", "guest_secondary_entry")
+BOUNDARIES = ("el2lab_lower_el_trap", "el2lab_current_el_trap", "el2lab_current_el_fault",
+              "el2lab_entry", "el2lab_vmexit", "guest_entry", "guest_secondary_entry")
 GUEST_MARK = "[guest EL1] "  # the first guest frame of a backtrace spliced by unwinder.py
 NAME_LIMIT = 60
 

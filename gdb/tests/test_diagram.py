@@ -55,12 +55,12 @@ def main() -> int:
         hal = re.search(r"\[H = (\w+)\]", raw)
         for svg, section, present, absent in [
             (at_el2.with_suffix(".svg"), sections[0] if sections else "",
-             ["el2lab_vector_table", "vectors.S", "el2lab_current_el_exception", "IRQ_HANDLER", "HAL H"],
+             ["el2lab_vector_table", "vectors.S", "el2lab_current_el_irq", "IRQ_HANDLER", "HAL H"],
              ["el2lab::Vm<H>::handle", "guest"]),
             (from_guest, sections[1] if len(sections) > 1 else "",
              ["guest", "el2lab_vector_table", "vectors.S", "el2lab::Aarch64VCpu<H>::run",
               "el2lab::Vm<H>::handle", "HAL H"],
-             ["IRQ_HANDLER", "el2lab_current_el_exception"]),
+             ["IRQ_HANDLER", "el2lab_current_el_irq"]),
         ]:
             if not checks.check(svg.exists(), f"{svg.name} was rendered"):
                 continue

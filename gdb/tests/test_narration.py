@@ -16,6 +16,8 @@ irq:  the first IRQ taken from a running guest — el2lab_vec_lower64_irq, the d
       stages, and that `hv step` followed one CPU — every narrated line names the same one.
 alone: a hypercall past the log limit, which the vCPU answers inside run(): from el2lab_vmexit
       straight to the world switch, whose narration says the run loop never saw it.
+sysreg: a trapped MSR/MRS past the log limit, which the vCPU emulates inside run(): decoded,
+      then the world switch, the same way.
 ticks: `hv trace irq 3` over timer ticks past the log limit, which the vCPU forwards itself.
 wfi:  `hv step` through a WFI past the log limit, which the vCPU sleeps through in run().
 (The IRQ taken at EL2 through IRQ_HANDLER is narrated by test_trace_paths.py.)
@@ -117,6 +119,15 @@ def main() -> int:
         ("[el2lab resume] el2lab_guest_eret: ERET into the guest", "back to the guest"),
     ])
 
+    # A trapped MSR/MRS past the log limit: the vCPU emulates it inside run() (the sysreg
+    # guest makes 67, its last 48 in a loop past the limit; the 51st is one of those).
+    short_road(args, checks, "sysreg", "sysreg", 0x18, 50, 5, [
+        ("[el2lab exit] el2lab::decode_sync_exit:", "decoded as any trap"),
+        ("[el2lab resume] el2lab_enter_guest: vCPU 0 emulated SysReg", "emulated in run()"),
+        ("by itself in run() (system-register ", "which access, and why"),
+        ("the first 13 went to the run loop and its log", "the log limit named"),
+    ])
+
     # Timer ticks past the log limit (the timer guest takes about 50): the vCPU forwards them
     # itself, and the run loop's handle() is not among a path's stages. (The 21st lower-EL IRQ
     # and the two after it are ticks 21-23 or later; a tick that finds a list register still in
@@ -140,7 +151,7 @@ def main() -> int:
     # A WFI past the log limit, with the timer armed: the vCPU sleeps through it in run(), the
     # timer's IRQ is taken at EL2 through IRQ_HANDLER, and the tick goes into a list register
     # without the run loop.
-    short_road(args, checks, "wfi", "timer", 0x01, 30, 12, [
+    short_road(args, checks, "wfi", "timer", 0x01, 30, 10, [
         ("[el2lab entry] el2lab_vec_cur_spx_irq: vector 5 of 16", "the IRQ taken at EL2"),
         ("`blr xN`: IRQ_HANDLER: indirect call", "through IRQ_HANDLER"),
         ("[el2lab resume] el2lab_enter_guest: vCPU 0 slept through its WFI in run() itself (WFI "
