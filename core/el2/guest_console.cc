@@ -8,19 +8,27 @@
 namespace el2lab {
 namespace {
 
-fmt::Buffer<256> pending_line;
+constexpr std::size_t kLineBytes = 256;
+fmt::Buffer<kLineBytes> pending_line;
+
+// A line end, a carriage return (Console::put turns "\n" into "\r\n" itself) or the byte that
+// fills the line. Out of line: the common byte needs no frame.
+[[gnu::noinline]] void put_rare(char c) {
+  if (c == '\r') return;
+  pending_line.put(c);
+  guest_console_flush();
+}
 
 }  // namespace
 
 void guest_console_put(char c) {
-  if (c == '\r') return;  // Console::put turns "\n" into "\r\n" itself
+  // The common byte goes into the line and that is all.
+  if (c == '\n' || c == '\r' || pending_line.view().size() + 1 >= kLineBytes) [[unlikely]]
+    return put_rare(c);
   pending_line.put(c);
-  if (c == '\n' || pending_line.full()) [[unlikely]]
-    return guest_console_flush();
 }
 
-// Out of line: guest_console_put() then needs no frame for the byte that only goes into the
-// line (a tail call here once the line is complete).
+// Out of line: kept off the path of the common byte.
 [[gnu::noinline]] void guest_console_flush() {
   const ConsoleLock lock;
   console().put(pending_line.view());

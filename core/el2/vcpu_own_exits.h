@@ -1,7 +1,8 @@
 #pragma once
 /// \file
 /// \brief The exits a vCPU answers by itself, in Aarch64VCpu<H>::run(), without the run loop: a
-/// hypercall that needs nothing but the call, a trapped MRS/MSR of a register el2lab models, the
+/// hypercall that needs nothing but the call, a trapped MRS/MSR of a register el2lab models, an
+/// MMIO access handed straight to the VM's devices (Vm<H>::mmio_shortcut()), the
 /// guest's timer tick when it can go straight into a list register, a WFI only that tick can
 /// end, the turn tick, and a trap el2lab does not model (an exception injected into the guest).
 ///
@@ -36,10 +37,10 @@ inline bool Aarch64VCpu<H>::answered_here() {
 // CPU's own (sysreg_emulation.h), so no lock is needed; the run loop's handler would do the
 // same. Recorded and counted as every exit (finish()). A register el2lab does not model (the
 // guest gets an undefined instruction, and the log says so) and a write of ICC_SGI1R_EL1 (an
-// SGI: the VM's business) go to the run loop. \p key: the register, as the decoder returned it.
+// SGI: the VM's business) go to the run loop. \p kind: the exit's; \p key: the register, as the
+// decoder returned it.
 template <VCpuHal H>
-inline bool Aarch64VCpu<H>::emulated_here(std::uint32_t key) {
-  const std::size_t kind = exit_.index();
+inline bool Aarch64VCpu<H>::emulated_here(std::size_t kind, std::uint32_t key) {
   if (kind - kSysRegReadKind > kSysRegWriteKind - kSysRegReadKind ||
       exit_counts_[kind] < exits_to_run_loop_)
     return false;
@@ -50,8 +51,25 @@ inline bool Aarch64VCpu<H>::emulated_here(std::uint32_t key) {
   } else if (!emulate_sysreg_write(key, exit_as<SysRegWrite>(exit_).value)) {
     return false;
   }
-  finish(key);
+  finish(kind, key);
   return true;
+}
+
+// An MMIO exit past the log's first ones of its kind (exits_to_run_loop_; finish() counted this
+// one already), with no `hv gic` snapshot asked for: handed straight to the VM's devices
+// through the shortcut the VM attached, which answers the accesses that touch nothing but
+// their device (Vm<H>::mmio_shortcut()). False leaves the exit to the run loop.
+template <VCpuHal H>
+inline bool Aarch64VCpu<H>::handed_to_devices(std::size_t kind) {
+  if (kind - kMmioReadKind > kMmioWriteKind - kMmioReadKind ||
+      exit_counts_[kind] <= exits_to_run_loop_ || debug::armed())
+    return false;
+  return hand_to_devices();
+}
+
+template <VCpuHal H>
+bool Aarch64VCpu<H>::hand_to_devices() {
+  return mmio_.answer(mmio_.vm, exit_, id_);
 }
 
 // The guest's virtual timer made it exit: the vCPU forwards the tick itself, without the run

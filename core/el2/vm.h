@@ -93,6 +93,7 @@ class Vm {
     power_.cpu_on(power_.mpidr(0), boot);
     for (std::uint32_t t = 0; t < kMaxVcpus; ++t) {
       vcpus_[t].attach_interrupts(&irqs_[t], &vgic_, forwarding());
+      vcpus_[t].attach_mmio({&Vm::mmio_shortcut, this});
     }
     // The guest's MMIO bus, written once: every MMIO exit is looked up here.
     mmio_bus_.add(config_.uart_ipa, kUartSize, MmioDevice::kUart);
@@ -248,9 +249,12 @@ class Vm {
 
   // ---- calls, system registers, devices (vm_exits.h) ---------------------------------------
 
-  // The device behind `address` on the guest's MMIO bus answers a load or a store.
-  ExitOutcome mmio_read(const MmioRead& r, std::uint32_t id);
-  ExitOutcome mmio_write(const MmioWrite& w, std::uint32_t id);
+  // The device at `target` (the access's window on the guest's MMIO bus, which is written once
+  // and so looked up without the lock) answers a load or a store.
+  ExitOutcome mmio_read(const MmioRead& r, MmioTarget target, std::uint32_t id);
+  ExitOutcome mmio_write(const MmioWrite& w, MmioTarget target, std::uint32_t id);
+  // The MMIO exits a vCPU hands over itself (its MmioShortcut; `self` is the VM).
+  static bool mmio_shortcut(void* self, const VmExit& exit, std::uint32_t id);
 
   // The HAL's device, for a HAL that has one (only then is kHalDevice on the bus).
   static std::optional<std::uint64_t> hal_device_read(std::uint64_t offset, unsigned width);

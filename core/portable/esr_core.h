@@ -279,7 +279,17 @@ constexpr std::optional<int> fault_level(std::uint8_t fsc) {
 /// \param fsc A DFSC or IFSC value.
 /// \return Whether fault_kind(fsc) is FaultKind::kTranslation.
 constexpr bool is_translation_fault(std::uint8_t fsc) {
-  return fault_kind(fsc) == FaultKind::kTranslation;
+  // One bit per 6-bit code, from fault_kind() at compile time: the exit path tests a stage-2
+  // abort with a shift and a bit test rather than a chain of ranges.
+  constexpr std::uint64_t kTranslationCodes = [] {
+    std::uint64_t codes = 0;
+    for (unsigned code = 0; code < 64; ++code) {
+      if (fault_kind(static_cast<std::uint8_t>(code)) == FaultKind::kTranslation)
+        codes |= std::uint64_t{1} << code;
+    }
+    return codes;
+  }();
+  return ((kTranslationCodes >> (fsc & 0x3Fu)) & 1) != 0;
 }
 
 /// \brief True for a permission fault at any level.

@@ -183,6 +183,16 @@ TEST(Esr, FaultKindsAndLevels) {
   }
   EXPECT_FALSE(is_translation_fault(0x0D));
   EXPECT_FALSE(is_permission_fault(0x05));
+  // is_translation_fault() is a bit mask made from fault_kind(): they agree on every code, and
+  // the bits above the 6-bit code are ignored.
+  unsigned translation_codes = 0;
+  for (unsigned code = 0; code < 256; ++code) {
+    const auto fsc = static_cast<std::uint8_t>(code);
+    EXPECT_EQ(is_translation_fault(fsc), fault_kind(fsc) == FaultKind::kTranslation) << code;
+    translation_codes += code < 64 && is_translation_fault(fsc) ? 1 : 0;
+  }
+  EXPECT_EQ(translation_codes, 6u);  // levels 0-3, -1 and -2
+  EXPECT_TRUE(is_translation_fault(0x44));
   EXPECT_EQ(fault_kind(0x10), FaultKind::kSyncExternal);
   EXPECT_EQ(fault_kind(0x16), FaultKind::kSyncExternalOnWalk);
   EXPECT_EQ(fault_kind(0x21), FaultKind::kAlignment);

@@ -11,8 +11,11 @@ std::uint64_t reg_or_zero(const std::uint64_t* x, unsigned r) {
   return esr::is_zero_register(r) ? 0 : x[r];
 }
 
-constexpr std::uint64_t width_mask(unsigned bytes) {
-  return bytes >= 8 ? ~std::uint64_t{0} : (std::uint64_t{1} << (8 * bytes)) - 1;
+// The low 8 << sas bits of a register (SAS: 0 byte ... 3 doubleword): shifted up and back down
+// by 64 minus that many bits, which is 0 for a doubleword, so no case of its own.
+constexpr std::uint64_t low_bits(std::uint64_t value, unsigned sas) {
+  const unsigned drop = (64 - (8u << sas)) & 63;
+  return (value << drop) >> drop;
 }
 
 // Each decoder below builds its exit in place, in the caller's VmExit (emplace), so no exit
@@ -74,11 +77,12 @@ constexpr std::uint64_t width_mask(unsigned bytes) {
     out.emplace<Unhandled>(Unhandled{esr, ipa, refused});
     return ipa;
   }
-  const unsigned width = 1u << Abort::kSas.get(iss);
+  const auto sas = static_cast<unsigned>(Abort::kSas.get(iss));
+  const unsigned width = 1u << sas;
   const auto reg = static_cast<unsigned>(Abort::kSrt.get(iss));
   pc += 4;  // the access is emulated: the guest goes on after it
   if (Abort::kWnr.test(iss)) {
-    out.emplace<MmioWrite>(MmioWrite{ipa, width, reg_or_zero(x, reg) & width_mask(width)});
+    out.emplace<MmioWrite>(MmioWrite{ipa, width, low_bits(reg_or_zero(x, reg), sas)});
     return ipa;
   }
   out.emplace<MmioRead>(MmioRead{ipa, width, reg, Abort::kSf.test(iss), Abort::kSse.test(iss)});
@@ -128,13 +132,15 @@ std::uint64_t decode_sync_exit(std::uint64_t esr, std::uint64_t far, std::uint64
   // Only the argument is returned (in x0): the PC is moved here, where each case knows whether
   // it moves (a pair returned in registers was spilled to the stack by the caller).
   std::uint64_t argument = 0;
+  // MMIO first: the most common trap that comes here (HVC and WFI rarely do: run() answers
+  // most of those itself), and the one with the most decoding to do.
+  if (syndrome.ec() == esr::ExceptionClass::kDataAbortLower) [[likely]]
+    return decode_data_abort(esr, far, hpfar, x, pc, exit);
   switch (syndrome.ec()) {
     case esr::ExceptionClass::kHvc64:
       // The preferred return address of an HVC is already the next instruction.
       return decode_call(x, false, exit);
     case esr::ExceptionClass::kSmc64: argument = decode_call(x, true, exit); break;
-    case esr::ExceptionClass::kDataAbortLower:
-      return decode_data_abort(esr, far, hpfar, x, pc, exit);
     case esr::ExceptionClass::kSysReg64: argument = decode_sysreg(esr, x, exit); break;
     case esr::ExceptionClass::kWfxTrap: decode_wait(esr, pc, exit); return 0;
     case esr::ExceptionClass::kInstrAbortLower:

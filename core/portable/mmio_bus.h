@@ -73,7 +73,8 @@ class MmioBus {
   constexpr MmioTarget find(std::uint64_t address) const {
     for (std::size_t i = 0; i < count_; ++i) {
       const MmioRegion& r = regions_[i];
-      if (address - r.base < r.size && address >= r.base) return {r.device, address - r.base};
+      // One unsigned compare: below the base, address - r.base wraps past any size add() took.
+      if (address - r.base < r.size) return {r.device, address - r.base};
     }
     return {};
   }

@@ -179,8 +179,11 @@ TEST(MmioBus, FindsTheDeviceAndTheOffsetInItsWindow) {
   EXPECT_EQ(t.offset, 0x18u);
   EXPECT_EQ(bus.find(0x080c'0014).device, MmioDevice::kRedistributors);
   EXPECT_EQ(bus.find(0x080c'0014).offset, 0x2'0014u);
-  // Just past a window, and far away: nothing.
+  // Just past a window, just below one (find() makes one unsigned compare: below the base the
+  // difference wraps past any size), and far away: nothing.
   EXPECT_EQ(bus.find(0x0900'1000).device, MmioDevice::kNone);
+  EXPECT_EQ(bus.find(0x0900'0000 - 1).device, MmioDevice::kNone);
+  EXPECT_EQ(bus.find(0x080a'0000 - 8).device, MmioDevice::kNone);
   EXPECT_EQ(bus.find(0x080e'0000).device, MmioDevice::kNone);
   EXPECT_EQ(bus.find(0).device, MmioDevice::kNone);
   EXPECT_EQ(bus.find(~0ull).device, MmioDevice::kNone);

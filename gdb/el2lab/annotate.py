@@ -111,8 +111,8 @@ def _answered_in_run(vcpu_address: int) -> str:
     it and went straight back into the guest — what it was; '' otherwise. Known for sure when
     this CPU's way from el2lab_vmexit was narrated (Vm<H>::handle was not on it); otherwise, for
     a hypercall, from run()'s own tests on the vCPU whose frame el2lab_enter_guest loads (a
-    trapped system register is told only when narrated: whether el2lab models it is run()'s
-    question)."""
+    trapped system register or an MMIO access is told only when narrated: whether el2lab
+    models the register, or which device answers, is the hypervisor's question)."""
     from . import vcpu  # noqa: PLC0415 — vcpu imports much of the package
     found = [f for f in vcpu.find_all() if f.address == vcpu_address]
     if not found:
@@ -152,6 +152,12 @@ def _answered_in_run(vcpu_address: int) -> str:
         return (f"vCPU {vid} answered {exit_.describe()} by itself in run() (hypercall "
                 f"{calls}: the first {limit} went to the run loop and its log): the run loop "
                 f"never saw it; ")
+    if vector == 8 and kind in (1, 2):
+        what = "read" if kind == 1 else "write"
+        return (f"vCPU {vid} handed {exit_.describe()} straight to the VM's devices from run() "
+                f"(MMIO {what} {calls}: the first {limit} went to the run loop; the UART is "
+                f"answered so, and the test device once the log is done with the kind, under the "
+                f"VM's lock): the run loop never saw it; ")
     if vector == 8 and kind in (3, 4):
         what = "read" if kind == 3 else "write"
         return (f"vCPU {vid} emulated {exit_.describe()} by itself in run() (system-register "

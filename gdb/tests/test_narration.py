@@ -18,6 +18,8 @@ alone: a hypercall past the log limit, which the vCPU answers inside run(): from
       straight to the world switch, whose narration says the run loop never saw it.
 sysreg: a trapped MSR/MRS past the log limit, which the vCPU emulates inside run(): decoded,
       then the world switch, the same way.
+mmio-direct: an access to the test device past the log limit, which the vCPU hands straight
+      to the VM's devices from run(), the same way.
 ticks: `hv trace irq 3` over timer ticks past the log limit, which the vCPU forwards itself.
 wfi:  `hv step` through a WFI past the log limit, which the vCPU sleeps through in run().
 (The IRQ taken at EL2 through IRQ_HANDLER is narrated by test_trace_paths.py.)
@@ -36,13 +38,15 @@ def narrated(args, checks: harness.Checks, name: str, guest: str, commands: list
     return text
 
 
-def short_road(args, checks: harness.Checks, name: str, guest: str, ec: int, skip: int,
+def short_road(args, checks: harness.Checks, name: str, guest: str, ec: int | str, skip: int,
                steps: int, needles: list[tuple[str, str]]) -> None:
-    """`hv step` from the vector entry of the synchronous exit with ESR_EL2.EC `ec` that comes
-    after `skip` others, on `guest`: the needles must follow el2lab_vmexit's line, and the run
-    loop's handle() must not (the vCPU answered the exit in run())."""
+    """`hv step` from the vector entry of the synchronous exit with ESR_EL2.EC `ec` (a number,
+    or a condition that starts with one) that comes after `skip` others, on `guest`: the needles
+    must follow el2lab_vmexit's line, and the run loop's handle() must not (the vCPU answered
+    the exit in run())."""
+    condition = f"{ec:#x}" if isinstance(ec, int) else ec
     text = narrated(args, checks, name, guest, [
-        f"break el2lab_vec_lower64_sync if ($ESR_EL2 >> 26) == {ec:#x}",
+        f"break el2lab_vec_lower64_sync if ($ESR_EL2 >> 26) == {condition}",
         f"ignore $bpnum {skip}",
         "continue",
         "delete",
@@ -126,6 +130,17 @@ def main() -> int:
         ("[el2lab resume] el2lab_enter_guest: vCPU 0 emulated SysReg", "emulated in run()"),
         ("by itself in run() (system-register ", "which access, and why"),
         ("the first 13 went to the run loop and its log", "the log limit named"),
+    ])
+
+    # An MMIO access to the test device past the log limit: the vCPU hands it to the VM's
+    # devices from run() (the mmio guest makes hundreds; the 100th data abort on the test
+    # device's page is one).
+    short_road(args, checks, "mmio-direct", "mmio",
+               "0x24 && ($HPFAR_EL2 >> 4) == 0xb000", 99, 5, [
+        ("[el2lab exit] el2lab::decode_sync_exit:", "decoded as any trap"),
+        ("[el2lab resume] el2lab_enter_guest: vCPU 0 handed Mmio", "handed over in run()"),
+        ("straight to the VM's devices from run() (MMIO ", "which access, and why"),
+        ("the first 13 went to the run loop; the UART is answered so", "the rule named"),
     ])
 
     # Timer ticks past the log limit (the timer guest takes about 50): the vCPU forwards them

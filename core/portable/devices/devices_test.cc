@@ -64,6 +64,15 @@ TEST(Pl011Emulation, TransmitsAndLooksLikeAPl011) {
   EXPECT_EQ(uart.read(0x030, 4), 0x301u);
   EXPECT_FALSE(uart.read(0x000, 8)) << "no 64-bit PL011 registers";
   EXPECT_FALSE(uart.write(0x002, 4, 0));
+  // The data register's own path (write() answers it without a call) refuses what the other
+  // registers refuse, and a byte lane above DR's low byte transmits nothing.
+  EXPECT_FALSE(uart.write(0x000, 8, 'y'));
+  EXPECT_FALSE(uart.write(0x000, 3, 'y'));
+  EXPECT_FALSE(uart.write(0x000, 0, 'y'));
+  EXPECT_TRUE(uart.write(0x001, 1, 'y'));
+  EXPECT_TRUE(uart.write(0x000, 2, 0x7a00 | 'z'));  // only the low byte is sent
+  EXPECT_EQ(uart_out, "hi\nxz");
+  EXPECT_EQ(uart.bytes_sent(), 5u);
 }
 
 }  // namespace

@@ -14,13 +14,6 @@ constexpr std::uint64_t kIdBase = 0xfe0;
 // PeriphID0-3 then PCellID0-3 (PL011 TRM): part 0x011, designer ARM (0x41), revision 1.
 constexpr std::uint8_t kIds[8] = {0x11, 0x10, 0x14, 0x00, 0x0d, 0xf0, 0x05, 0xb1};
 
-// PL011 registers are 32-bit or narrower; accept 8/16/32-bit aligned accesses.
-bool valid(std::uint64_t offset, unsigned width) {
-  constexpr unsigned kWidths = (1u << 1) | (1u << 2) | (1u << 4);  // one bit test for all three
-  return width < 32 && ((kWidths >> width) & 1) != 0 && (offset & (width - 1)) == 0 &&
-         offset < 0x1000;
-}
-
 }  // namespace
 
 std::optional<std::uint64_t> Pl011Emulation::read(std::uint64_t offset, unsigned width) const {
@@ -42,7 +35,7 @@ std::optional<std::uint64_t> Pl011Emulation::read(std::uint64_t offset, unsigned
   return (value >> shift) & mask;
 }
 
-bool Pl011Emulation::write(std::uint64_t offset, unsigned width, std::uint64_t value) {
+bool Pl011Emulation::write_register(std::uint64_t offset, unsigned width, std::uint64_t value) {
   if (!valid(offset, width)) return false;
   const std::uint64_t reg = offset & ~std::uint64_t{3};
   if (reg == kDr) {
