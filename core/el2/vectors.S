@@ -30,8 +30,8 @@
     .size \name, . - \name
 .endm
 
-// Saves x2-x30, SP_EL0, ELR_EL2 and SPSR_EL2 into the frame at sp (x0/x1 are saved already).
-.macro SAVE_REST
+// Saves x2-x17 into the frame at sp: what both kinds of frame below hold.
+.macro SAVE_X2_X17
     stp     x2, x3, [sp, #16]
     stp     x4, x5, [sp, #32]
     stp     x6, x7, [sp, #48]
@@ -40,6 +40,25 @@
     stp     x12, x13, [sp, #96]
     stp     x14, x15, [sp, #112]
     stp     x16, x17, [sp, #128]
+.endm
+
+// Loads x2-x17 and x0/x1 back from the frame at sp and pops it (the end of both restores).
+.macro LOAD_X0_X17_AND_POP
+    ldp     x16, x17, [sp, #128]
+    ldp     x14, x15, [sp, #112]
+    ldp     x12, x13, [sp, #96]
+    ldp     x10, x11, [sp, #80]
+    ldp     x8, x9, [sp, #64]
+    ldp     x6, x7, [sp, #48]
+    ldp     x4, x5, [sp, #32]
+    ldp     x2, x3, [sp, #16]
+    ldp     x0, x1, [sp, #0]
+    add     sp, sp, #EL2LAB_TRAP_FRAME_SIZE
+.endm
+
+// Saves x2-x30, SP_EL0, ELR_EL2 and SPSR_EL2 into the frame at sp (x0/x1 are saved already).
+.macro SAVE_REST
+    SAVE_X2_X17
     stp     x18, x19, [sp, #144]
     stp     x20, x21, [sp, #160]
     stp     x22, x23, [sp, #176]
@@ -66,16 +85,7 @@
     ldp     x22, x23, [sp, #176]
     ldp     x20, x21, [sp, #160]
     ldp     x18, x19, [sp, #144]
-    ldp     x16, x17, [sp, #128]
-    ldp     x14, x15, [sp, #112]
-    ldp     x12, x13, [sp, #96]
-    ldp     x10, x11, [sp, #80]
-    ldp     x8, x9, [sp, #64]
-    ldp     x6, x7, [sp, #48]
-    ldp     x4, x5, [sp, #32]
-    ldp     x2, x3, [sp, #16]
-    ldp     x0, x1, [sp, #0]
-    add     sp, sp, #EL2LAB_TRAP_FRAME_SIZE
+    LOAD_X0_X17_AND_POP
 .endm
 
     .section .text.vectors, "ax"
@@ -109,14 +119,7 @@ el2lab_vector_table:
     .globl el2lab_current_el_trap
     .type el2lab_current_el_trap, %function
 el2lab_current_el_trap:
-    stp     x2, x3, [sp, #16]
-    stp     x4, x5, [sp, #32]
-    stp     x6, x7, [sp, #48]
-    stp     x8, x9, [sp, #64]
-    stp     x10, x11, [sp, #80]
-    stp     x12, x13, [sp, #96]
-    stp     x14, x15, [sp, #112]
-    stp     x16, x17, [sp, #128]
+    SAVE_X2_X17
     str     x18, [sp, #144]
     str     x30, [sp, #240]
     mrs     x10, elr_el2
@@ -125,16 +128,7 @@ el2lab_current_el_trap:
     bl      el2lab_current_el_irq
     ldr     x30, [sp, #240]
     ldr     x18, [sp, #144]
-    ldp     x16, x17, [sp, #128]
-    ldp     x14, x15, [sp, #112]
-    ldp     x12, x13, [sp, #96]
-    ldp     x10, x11, [sp, #80]
-    ldp     x8, x9, [sp, #64]
-    ldp     x6, x7, [sp, #48]
-    ldp     x4, x5, [sp, #32]
-    ldp     x2, x3, [sp, #16]
-    ldp     x0, x1, [sp, #0]
-    add     sp, sp, #EL2LAB_TRAP_FRAME_SIZE
+    LOAD_X0_X17_AND_POP
     eret
     .size el2lab_current_el_trap, . - el2lab_current_el_trap
 

@@ -106,6 +106,11 @@ def _note_stop(name: str) -> None:
         _since_exit[cpu].add(name)
 
 
+# Which MMIO accesses run() hands to the VM's devices (Vm<H>::mmio_shortcut).
+_MMIO_RULE = ("; the UART is answered so, and the test device once the log is done with the "
+              "kind, under the VM's lock")
+
+
 def _answered_in_run(vcpu_address: int) -> str:
     """If the exit before this entry never reached the run loop — Aarch64VCpu<H>::run answered
     it and went straight back into the guest — what it was; '' otherwise. Known for sure when
@@ -148,22 +153,20 @@ def _answered_in_run(vcpu_address: int) -> str:
                 f"{limit} went to the run loop and its log): its timer woke it, through "
                 f"IRQ_HANDLER, and went straight into list register 0; the run loop never saw "
                 f"it; ")
-    if vector == 8 and kind == 0:
-        return (f"vCPU {vid} answered {exit_.describe()} by itself in run() (hypercall "
-                f"{calls}: the first {limit} went to the run loop and its log): the run loop "
-                f"never saw it; ")
-    if vector == 8 and kind in (1, 2):
-        what = "read" if kind == 1 else "write"
-        return (f"vCPU {vid} handed {exit_.describe()} straight to the VM's devices from run() "
-                f"(MMIO {what} {calls}: the first {limit} went to the run loop; the UART is "
-                f"answered so, and the test device once the log is done with the kind, under the "
-                f"VM's lock): the run loop never saw it; ")
-    if vector == 8 and kind in (3, 4):
-        what = "read" if kind == 3 else "write"
-        return (f"vCPU {vid} emulated {exit_.describe()} by itself in run() (system-register "
-                f"{what} {calls}: the first {limit} went to the run loop and its log): the run "
-                f"loop never saw it; ")
+    # The synchronous exits run() answers: (what it did, which exit of the kind, the rule).
+    answered = {
+        0: ("answered", "by itself in run()", "hypercall", " and its log"),
+        1: ("handed", "straight to the VM's devices from run()", "MMIO read", _MMIO_RULE),
+        2: ("handed", "straight to the VM's devices from run()", "MMIO write", _MMIO_RULE),
+        3: ("emulated", "by itself in run()", "system-register read", " and its log"),
+        4: ("emulated", "by itself in run()", "system-register write", " and its log"),
+    }
+    if vector == 8 and kind in answered:
+        verb, where, which, rule = answered[kind]
+        return (f"vCPU {vid} {verb} {exit_.describe()} {where} ({which} {calls}: the first "
+                f"{limit} went to the run loop{rule}): the run loop never saw it; ")
     return ""
+
 
 
 def _frame_at(address: int) -> gdb.Value | None:
