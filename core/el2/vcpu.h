@@ -17,6 +17,7 @@
 #include "core/el2/trace_ring.h"
 #include "core/el2/trap_frame.h"
 #include "core/el2/turn_tick.h"
+#include "core/el2/vcpu_setup.h"
 #include "core/portable/calls.h"
 #include "core/portable/esr.h"
 #include "core/portable/exception_injection.h"
@@ -47,35 +48,8 @@ static_assert(
 template <VCpuHal H>
 struct HardwareListRegisters;  // hardware_list_registers.h
 
-/// How Aarch64VCpu<H>::run() hands an MMIO exit straight to its VM's devices, without the run
-/// loop (as KVM answers accesses to its in-kernel devices): \p answer is called with \p vm, the
-/// exit (counted and recorded already) and the vCPU's index, and says whether it answered the
-/// access; false, with nothing done, leaves the exit to the run loop. The VM sets it
-/// (Aarch64VCpu::attach_mmio()); until then no exit is handed over.
-struct MmioShortcut {
-  /// The VM's function; the default answers nothing.
-  bool (*answer)(void* vm, const VmExit& exit,
-                 std::uint32_t vcpu) = [](void*, const VmExit&, std::uint32_t) { return false; };
-  void* vm = nullptr;  ///< Its first argument.
-};
-
 /// Where a vCPU that belongs to no VM yet looks whether it shares its CPU: never.
 inline constinit const std::atomic<bool> kNeverShared{false};
-
-/// How a vCPU starts.
-struct VCpuSetup {
-  std::uint32_t id = 0;     ///< vCPU index within its VM.
-  std::uint64_t mpidr = 0;  ///< Affinity the guest reads from MPIDR_EL1 (VMPIDR_EL2).
-  std::uint64_t entry = 0;  ///< First instruction (IPA).
-  std::uint64_t x0 = 0;     ///< x0 at entry: the device tree's IPA for the boot vCPU.
-  std::uint64_t vttbr = 0;  ///< VTTBR_EL2: stage-2 root and VMID.
-  std::uint64_t vtcr = 0;   ///< VTCR_EL2: the stage-2 translation regime (IPA size, granule).
-  /// How many of its hypercalls, system-register accesses, virtual timer ticks and WFIs (each
-  /// kind counted apart) go to
-  /// the run loop before the vCPU answers the ones it can by itself (Aarch64VCpu::run()): the
-  /// VM's log limit and one (the "further exits" line).
-  std::uint64_t exits_to_run_loop = 0;
-};
 
 /// \brief A virtual CPU, parameterised by the HAL (static dispatch for every H:: call).
 ///
@@ -376,8 +350,9 @@ class alignas(2048) Aarch64VCpu {
   std::uint64_t mpidr_;
   std::uint64_t vttbr_;
   std::uint64_t vtcr_;
-  // This vCPU's first exits_to_run_loop_ hypercalls, timer ticks and WFIs (each kind counted
-  // apart) go to the run loop and its log; after them, those it can answer itself do not.
+  // This vCPU's first exits_to_run_loop_ exits of each kind it could answer itself (hypercalls,
+  // system registers, MMIO, timer ticks, WFIs; each kind counted apart) go to the run loop and
+  // its log; after them, those it can answer itself do not.
   std::uint64_t exits_to_run_loop_;
   // Its virtual interrupts and the virtual distributor (attach_interrupts()).
   vgic::VirtualInterrupts* irqs_ = nullptr;

@@ -1,0 +1,43 @@
+#pragma once
+/// \file
+/// \brief What a VM hands a vCPU: how it starts (VCpuSetup) and the way to the VM's devices
+/// for the MMIO exits it answers without the run loop (MmioShortcut).
+
+#include <cstdint>
+
+#include "core/portable/vm_exit.h"
+
+namespace el2lab {
+
+/// \addtogroup vcpu
+/// \{
+
+/// How a vCPU starts.
+struct VCpuSetup {
+  std::uint32_t id = 0;     ///< vCPU index within its VM.
+  std::uint64_t mpidr = 0;  ///< Affinity the guest reads from MPIDR_EL1 (VMPIDR_EL2).
+  std::uint64_t entry = 0;  ///< First instruction (IPA).
+  std::uint64_t x0 = 0;     ///< x0 at entry: the device tree's IPA for the boot vCPU.
+  std::uint64_t vttbr = 0;  ///< VTTBR_EL2: stage-2 root and VMID.
+  std::uint64_t vtcr = 0;   ///< VTCR_EL2: the stage-2 translation regime (IPA size, granule).
+  /// How many of its exits of each kind the vCPU could answer itself (hypercalls, system
+  /// registers, MMIO, timer ticks, WFIs; each kind counted apart) go to the run loop first
+  /// (Aarch64VCpu::run()): the VM's log limit and one (the "further exits" line).
+  std::uint64_t exits_to_run_loop = 0;
+};
+
+/// How Aarch64VCpu<H>::run() hands an MMIO exit straight to its VM's devices, without the run
+/// loop (as KVM answers accesses to its in-kernel devices): \p answer is called with \p vm, the
+/// exit (counted and recorded already) and the vCPU's index, and says whether it answered the
+/// access; false, with nothing done, leaves the exit to the run loop. The VM sets it
+/// (Aarch64VCpu::attach_mmio()); until then no exit is handed over.
+struct MmioShortcut {
+  /// The VM's function; the default answers nothing.
+  bool (*answer)(void* vm, const VmExit& exit,
+                 std::uint32_t vcpu) = [](void*, const VmExit&, std::uint32_t) { return false; };
+  void* vm = nullptr;  ///< Its first argument.
+};
+
+/// \}
+
+}  // namespace el2lab
