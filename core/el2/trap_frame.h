@@ -59,11 +59,6 @@ struct GuestTrap {
 
 extern "C" {
 /// \ingroup exception_path
-/// \brief The world switch: loads \p guest into the CPU and ERETs to it. Returns when the guest
-/// traps back, with the index (0–15) of the vector that fired; \p guest then holds the guest's
-/// registers at the moment of the trap.
-std::uint64_t el2lab_enter_guest(el2lab::TrapFrame* guest);
-/// \ingroup exception_path
 /// \brief The EL2 vector table (VBAR_EL2 points here).
 extern char el2lab_vector_table[];
 }

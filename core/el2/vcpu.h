@@ -5,6 +5,7 @@
 
 #include <array>
 #include <atomic>
+#include <bit>
 #include <cstddef>
 #include <cstdint>
 #include <type_traits>
@@ -93,7 +94,7 @@ class alignas(2048) Aarch64VCpu {
       if (entry_work() || check_guest_entry(frame_.spsr)) [[unlikely]] {
         if (!prepare_entry()) return exit_;
       }
-      const std::uint64_t vector = el2lab_enter_guest(&frame_);
+      const std::uint64_t vector = enter_guest();
       read_syndrome(vector);
       if (vector == kLower64Sync) [[likely]] {
         if (answered_here()) continue;
@@ -263,6 +264,23 @@ class alignas(2048) Aarch64VCpu {
   // rare work (see run()) returns false if the guest must not be entered, with exit_ saying why.
   void load();
   [[gnu::noinline]] bool prepare_entry();
+
+  // The world switch (el2lab_enter_guest in vectors.S) as an asm statement rather than a call:
+  // the guest may change every general register, and the switch keeps only x19, x20, the
+  // frame pointer and SP for its caller, so x21-x28 are declared clobbered here. The compiler
+  // then saves the ones run() uses once, in its prologue, not on every exit: an exit run()
+  // answers itself and loops on costs no save or restore of them at all. (x19 and x20 are
+  // kept: run() needs the vCPU and its exit at once after every exit.)
+  [[gnu::always_inline]] std::uint64_t enter_guest() {
+    register std::uint64_t x0 asm("x0") = std::bit_cast<std::uint64_t>(&frame_);
+    asm volatile("bl el2lab_enter_guest"
+                 : "+r"(x0)
+                 :
+                 : "x1", "x2", "x3", "x4", "x5", "x6", "x7", "x8", "x9", "x10", "x11", "x12", "x13",
+                   "x14", "x15", "x16", "x17", "x18", "x21", "x22", "x23", "x24", "x25", "x26",
+                   "x27", "x28", "x30", "memory", "cc");
+    return x0;
+  }
 
   // What the hardware says about the exit, kept for inject(), the panic report and GDB.
   // (All read first, then stored: the stores pair up.)

@@ -152,28 +152,24 @@ el2lab_lower_el_trap:
     .globl el2lab_vmexit
 el2lab_vmexit:
     // Back to the host stack el2lab_enter_guest saved right after the guest's frame (where sp
-    // points now), and return from el2lab_enter_guest with x0.
+    // points now), its x19/x20, frame pointer and return address back, and return from
+    // el2lab_enter_guest with x0.
     ldr     x10, [sp, #EL2LAB_VCPU_HOST_SP]
     mov     sp, x10
     ldp     x19, x20, [sp], #16
-    ldp     x21, x22, [sp], #16
-    ldp     x23, x24, [sp], #16
-    ldp     x25, x26, [sp], #16
-    ldp     x27, x28, [sp], #16
     ldp     x29, x30, [sp], #16
     ret
     .size el2lab_lower_el_trap, . - el2lab_lower_el_trap
 
-// uint64_t el2lab_enter_guest(TrapFrame* guest): run the guest until it traps.
+// uint64_t el2lab_enter_guest(TrapFrame* guest): run the guest until it traps. Not a C
+// function: x0-x18 and x21-x28 come back as the guest left them. Its one caller,
+// Aarch64VCpu<H>::run(), says so in the asm statement that calls it.
     .globl el2lab_enter_guest
     .type el2lab_enter_guest, %function
 el2lab_enter_guest:
-    // Save what the C++ caller expects to survive (callee-saved registers and LR).
+    // Save what the caller keeps across the guest: the frame pointer, the return address, x19
+    // and x20 (the vCPU and its exit, which run() uses at once), and SP (below).
     stp     x29, x30, [sp, #-16]!
-    stp     x27, x28, [sp, #-16]!
-    stp     x25, x26, [sp, #-16]!
-    stp     x23, x24, [sp, #-16]!
-    stp     x21, x22, [sp, #-16]!
     stp     x19, x20, [sp, #-16]!
     mov     x10, sp
     str     x10, [x0, #EL2LAB_VCPU_HOST_SP]   // the word after the guest's frame

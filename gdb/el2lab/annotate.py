@@ -246,9 +246,10 @@ def describe_point(r: symbols.Resolved, pc: int) -> str:
     if name == "el2lab_enter_guest":
         frame = _x(0)
         elr, spsr = _frame_elr_spsr(frame)
-        return (f"{_answered_in_run(frame)}world switch: saves the host's callee-saved registers "
-                f"and SP, loads the guest's registers from its frame at {_hex(frame)}; ERET will "
-                f"go to {_hex(elr)}{cpu_state.symbol_offset(elr)} in {esr.spsr_mode(spsr)}")
+        return (f"{_answered_in_run(frame)}world switch: saves what run() keeps across the guest "
+                f"(x19, x20, the frame pointer, the return address) and SP, loads the guest's "
+                f"registers from its frame at {_hex(frame)}; ERET will go to {_hex(elr)}"
+                f"{cpu_state.symbol_offset(elr)} in {esr.spsr_mode(spsr)}")
     if name == "el2lab_guest_eret":
         return _guest_eret()
     if name == "el2lab_current_el_exception":
