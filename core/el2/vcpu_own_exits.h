@@ -64,11 +64,6 @@ inline bool Aarch64VCpu<H>::handed_to_devices(std::size_t kind) {
   if (kind - kMmioReadKind > kMmioWriteKind - kMmioReadKind ||
       exit_counts_[kind] <= exits_to_run_loop_ || debug::armed())
     return false;
-  return hand_to_devices();
-}
-
-template <VCpuHal H>
-bool Aarch64VCpu<H>::hand_to_devices() {
   return mmio_.answer(mmio_.vm, exit_, id_);
 }
 

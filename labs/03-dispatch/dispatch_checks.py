@@ -29,28 +29,36 @@ PLATFORM = ("el2lab::board::QemuVirtHal::", "el2lab::board::QemuVirtPlatform::",
                                    "read_list_register", "write_list_register",
                                    "empty_list_registers"))
 RUN = re.compile(r"^el2lab::Aarch64VCpu<(.+)>::run\(\)$")
+# objdump -l: the function (inlined or not) the instructions that follow come from.
+SOURCE_FUNCTION = re.compile(r"^([A-Za-z_].*\)(?: const)?):$")
 
 
-def functions(elf: Path) -> dict[str, list[tuple[int, str, str, str]]]:
-    """{function: [(address, mnemonic, operand, target symbol)]} for every branch in the ELF."""
+def functions(elf: Path) -> dict[str, list[tuple[int, str, str, str, str]]]:
+    """{function: [(address, mnemonic, operand, target symbol, source function)]} for every
+    branch in the ELF; the source function is where objdump's line information (-l) places
+    the branch: the function it was inlined from, if it was."""
     if shutil.which(OBJDUMP) is None:
         raise GraderError(f"{OBJDUMP} is not installed (run tools/setup.sh)")
-    done = subprocess.run([OBJDUMP, "-d", "-C", "--no-show-raw-insn", str(elf)],
+    done = subprocess.run([OBJDUMP, "-d", "-l", "-C", "--no-show-raw-insn", str(elf)],
                           capture_output=True, text=True, errors="replace")
     if done.returncode != 0:
         raise GraderError(f"{OBJDUMP} failed on {elf}: {done.stderr.strip()[:200]}")
     out: dict[str, list] = {}
-    current = None
+    current, source = None, ""
     for line in done.stdout.splitlines():
         head = FUNCTION.match(line)
         if head:
-            current = head.group(1)
+            current, source = head.group(1), ""
             out[current] = []
+            continue
+        context = SOURCE_FUNCTION.match(line)
+        if context:
+            source = context.group(1)
             continue
         branch = BRANCH.match(line)
         if branch and current is not None:
             out[current].append((int(branch.group(1), 16), branch.group(2), branch.group(3),
-                                 branch.group(4) or ""))
+                                 branch.group(4) or "", source))
     return out
 
 
@@ -71,7 +79,7 @@ def direct_platform_calls(funcs: dict, hal: str) -> list[str]:
         core = f"<{hal}>" in name or name.startswith(hal + "::") or name in ENTRY_POINTS
         if not core:
             continue
-        for address, mnemonic, _, target in branches:
+        for address, mnemonic, _, target, _ in branches:
             if mnemonic in ("bl", "b") and target.startswith(PLATFORM):
                 found.append(f"{mnemonic} {target.split('(')[0]} at {address:#x} in "
                              f"{short(name)}")
@@ -79,13 +87,18 @@ def direct_platform_calls(funcs: dict, hal: str) -> list[str]:
 
 
 def fetch_call_site(funcs: dict, hal: str) -> str:
-    """The instruction run() reaches irq_fetch with: 'bl' (direct) or 'blr' (indirect). After
-    the guest returns (the first el2lab_enter_guest call) run() decodes a trap (a `bl` to
-    decode_sync_exit) or asks which IRQ it was: a `bl` to a function named ...::irq_fetch, or
-    else the first indirect call there."""
+    """The instruction run() reaches irq_fetch with: 'bl' (direct) or 'blr' (indirect): a `bl`
+    to a function named ...::irq_fetch, or a `blr` that line information places in one (the
+    HAL's irq_fetch() inlined into run(), calling through its table). Without line information,
+    the first indirect call after the guest returns (the first el2lab_enter_guest call)."""
     body = funcs.get(f"el2lab::Aarch64VCpu<{hal}>::run()", [])
+    for _, mnemonic, _, target, source in body:
+        if mnemonic == "bl" and "::irq_fetch" in (target or ""):
+            return "bl"
+        if mnemonic == "blr" and source.endswith("::irq_fetch()"):
+            return "blr"
     after_entry = False
-    for _, mnemonic, _, target in body:
+    for _, mnemonic, _, target, _ in body:
         if mnemonic == "bl" and target == "el2lab_enter_guest":
             after_entry = True
             continue

@@ -19,6 +19,8 @@ CURRENT_EL_IRQ = "el2lab_current_el_irq"
 INSN = re.compile(r"^\s*([0-9a-f]+):\s+(\S+)\s*(.*)$")  # objdump --no-show-raw-insn
 FUNCTION = re.compile(r"^([0-9a-f]+) <(.+)>:$")
 RUN_LOOP = re.compile(r"^el2lab::Aarch64VCpu<.+>::run\(\)$")
+# objdump -l: the function (inlined or not) the instructions that follow come from.
+SOURCE_FUNCTION = re.compile(r"^([A-Za-z_].*\)(?: const)?):$")
 
 
 @dataclass
@@ -80,11 +82,42 @@ def current_el_call(elf: Path, around: int = 4) -> CallSite | None:
     raise DisassemblyError(f"{elf} has no function {CURRENT_EL_IRQ}")
 
 
+def _inlined_fetch_call(elf: Path, around: int) -> CallSite | None:
+    """The `blr` in the vCPU's run() that objdump's line information (-l) places in a function
+    named ...::irq_fetch(): a HAL that dispatches at run time, its irq_fetch() inlined into
+    run(), calls through its table there."""
+    body: list[tuple[int, str, str]] = []
+    name, source, found = None, "", None
+    for line in _objdump(elf, ["-l"]):
+        head = FUNCTION.match(line)
+        if head:
+            if found is not None:
+                break
+            name, source, body = head.group(2), "", []
+            continue
+        if name is None or not RUN_LOOP.match(name):
+            continue
+        context = SOURCE_FUNCTION.match(line)
+        if context:
+            source = context.group(1)
+            continue
+        insn = INSN.match(line)
+        if insn:
+            text = f"{insn.group(2)} {insn.group(3)}".strip()
+            body.append((int(insn.group(1), 16), line.strip(), text))
+            if found is None and text.startswith("blr ") and source.endswith("::irq_fetch()"):
+                found = len(body) - 1
+    if found is None:
+        return None
+    return _site(name, body, found, around)
+
+
 def irq_fetch_calls(elf: Path, around: int = 4) -> list[CallSite]:
     """Every direct `bl` to a function named ...::irq_fetch(), in whichever function makes it.
-    A HAL that dispatches at run time (lab 03) has none: then the indirect call the vCPU's run()
-    makes after the guest returns (the first `blr` after el2lab_enter_guest: the direct calls
-    there, such as decode_sync_exit's, are not the HAL's) instead."""
+    A HAL that dispatches at run time (lab 03) has none: then its indirect call in the vCPU's
+    run() — the `blr` that line information places in its irq_fetch(), or, without that, the
+    first `blr` after el2lab_enter_guest (the direct calls there, such as decode_sync_exit's,
+    are not the HAL's)."""
     sites, indirect = [], []
     for name, body in _functions(_objdump(elf, [])):
         entered = False
@@ -97,4 +130,7 @@ def irq_fetch_calls(elf: Path, around: int = 4) -> list[CallSite]:
                 elif entered and text.startswith("blr "):
                     entered = False
                     indirect.append(_site(name, body, i, around))
-    return sites or indirect
+    if sites:
+        return sites
+    located = _inlined_fetch_call(elf, around)
+    return [located] if located is not None else indirect
