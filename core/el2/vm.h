@@ -253,8 +253,13 @@ class Vm {
   // and so looked up without the lock) answers a load or a store.
   ExitOutcome mmio_read(const MmioRead& r, MmioTarget target, std::uint32_t id);
   ExitOutcome mmio_write(const MmioWrite& w, MmioTarget target, std::uint32_t id);
-  // The MMIO exits a vCPU hands over itself (its MmioShortcut; `self` is the VM).
+  // One access answered under the lock and reported. The MMIO exits a vCPU hands over itself
+  // (its MmioShortcut, `self` the VM), and the test of each one.
+  template <typename Access>
+  void answer_mmio(const Access& access, MmioTarget target, const VmExit& exit, std::uint32_t id);
   static bool mmio_shortcut(void* self, const VmExit& exit, std::uint32_t id);
+  template <typename Access>
+  bool hand_over_mmio(const Access& access, const VmExit& exit, std::uint32_t id);
 
   // The HAL's device, for a HAL that has one (only then is kHalDevice on the bus).
   static std::optional<std::uint64_t> hal_device_read(std::uint64_t offset, unsigned width);

@@ -73,30 +73,42 @@ void Vm<H>::sysreg_not_modelled(abi::ExitKind kind, const VmExit& exit, std::uin
   return report(kind, exit, id, Outcome::kSysRegNotModelled);
 }
 
-// The emulated devices are shared by the vCPUs: an MMIO exit holds the VM's lock while the
-// device answers. (A scope, not a lambda: a backtrace from the device shows no extra frames.)
+/// The exit kind of an MMIO access (MmioRead or MmioWrite).
+template <typename Access>
+constexpr abi::ExitKind mmio_exit_kind() {
+  return std::is_same_v<Access, MmioWrite> ? abi::ExitKind::kMmioWrite : abi::ExitKind::kMmioRead;
+}
+
+// The emulated devices are shared by the vCPUs: an MMIO access holds the VM's lock while the
+// device answers, then reports (a log line while the kind's limit lasts). Both ways to an
+// MMIO exit end here: the run loop's handlers below and the vCPU's shortcut. (A scope, not a
+// lambda: a backtrace from the device shows no extra frames.)
 template <VCpuHal H>
-void Vm<H>::mmio_read_exit(const VmExit& exit, std::uint32_t id) {
-  const MmioRead& read = exit_as<MmioRead>(exit);
-  const MmioTarget target = mmio_bus_.find(read.address);
+template <typename Access>
+[[gnu::always_inline]] inline void Vm<H>::answer_mmio(const Access& access, MmioTarget target,
+                                                      const VmExit& exit, std::uint32_t id) {
   ExitOutcome outcome;
   {
     const SpinLockGuard guard(lock_);
-    outcome = mmio_read(read, target, id);
+    if constexpr (std::is_same_v<Access, MmioWrite>) {
+      outcome = mmio_write(access, target, id);
+    } else {
+      outcome = mmio_read(access, target, id);
+    }
   }
-  return report(abi::ExitKind::kMmioRead, exit, id, outcome);
+  return report(mmio_exit_kind<Access>(), exit, id, outcome);
+}
+
+template <VCpuHal H>
+void Vm<H>::mmio_read_exit(const VmExit& exit, std::uint32_t id) {
+  const MmioRead& read = exit_as<MmioRead>(exit);
+  return answer_mmio(read, mmio_bus_.find(read.address), exit, id);
 }
 
 template <VCpuHal H>
 void Vm<H>::mmio_write_exit(const VmExit& exit, std::uint32_t id) {
   const MmioWrite& write = exit_as<MmioWrite>(exit);
-  const MmioTarget target = mmio_bus_.find(write.address);
-  ExitOutcome outcome;
-  {
-    const SpinLockGuard guard(lock_);
-    outcome = mmio_write(write, target, id);
-  }
-  return report(abi::ExitKind::kMmioWrite, exit, id, outcome);
+  return answer_mmio(write, mmio_bus_.find(write.address), exit, id);
 }
 
 // The MMIO exits a vCPU hands over itself, from Aarch64VCpu::run() (its MmioShortcut, past
@@ -106,36 +118,25 @@ void Vm<H>::mmio_write_exit(const VmExit& exit, std::uint32_t id) {
 // the core does not know. The UART's always (its traffic is what the guest prints, never
 // logged); the test device's once the log is done with their kind, so its first accesses still
 // go through the run loop and its log, as a debugger walking the MMIO path expects. False, with
-// nothing done, for anything else: the run loop takes the exit. Answered as mmio_read_exit()
-// and mmio_write_exit() answer them, under the lock and through report().
+// nothing done, for anything else: the run loop takes the exit. Answered as the run loop's
+// handlers answer them (answer_mmio()).
 template <VCpuHal H>
 bool Vm<H>::mmio_shortcut(void* self, const VmExit& exit, std::uint32_t id) {
   Vm& vm = *static_cast<Vm*>(self);
-  const auto shortcut = [&vm](MmioDevice device, abi::ExitKind kind) {
-    return device == MmioDevice::kUart ||
-           (device == MmioDevice::kTestDevice &&
-            read_once(vm.log_done_[static_cast<std::size_t>(kind)]) != 0);
-  };
-  if (const auto* write = std::get_if<MmioWrite>(&exit)) {
-    const MmioTarget target = vm.mmio_bus_.find(write->address);
-    if (!shortcut(target.device, abi::ExitKind::kMmioWrite)) return false;
-    ExitOutcome outcome;
-    {
-      const SpinLockGuard guard(vm.lock_);
-      outcome = vm.mmio_write(*write, target, id);
-    }
-    vm.report(abi::ExitKind::kMmioWrite, exit, id, outcome);
-    return true;
-  }
-  const MmioRead& read = exit_as<MmioRead>(exit);
-  const MmioTarget target = vm.mmio_bus_.find(read.address);
-  if (!shortcut(target.device, abi::ExitKind::kMmioRead)) return false;
-  ExitOutcome outcome;
-  {
-    const SpinLockGuard guard(vm.lock_);
-    outcome = vm.mmio_read(read, target, id);
-  }
-  vm.report(abi::ExitKind::kMmioRead, exit, id, outcome);
+  if (const auto* write = std::get_if<MmioWrite>(&exit)) return vm.hand_over_mmio(*write, exit, id);
+  return vm.hand_over_mmio(exit_as<MmioRead>(exit), exit, id);
+}
+
+template <VCpuHal H>
+template <typename Access>
+[[gnu::always_inline]] inline bool Vm<H>::hand_over_mmio(const Access& access, const VmExit& exit,
+                                                         std::uint32_t id) {
+  const MmioTarget target = mmio_bus_.find(access.address);
+  const auto kind = static_cast<std::size_t>(mmio_exit_kind<Access>());
+  if (target.device != MmioDevice::kUart &&
+      (target.device != MmioDevice::kTestDevice || read_once(log_done_[kind]) == 0))
+    return false;
+  answer_mmio(access, target, exit, id);
   return true;
 }
 
