@@ -34,7 +34,7 @@ ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT / "gdb" / "tests"))
 import harness  # noqa: E402  (QEMU under the gdbstub, as every live GDB test starts it)
 HEADER = struct.Struct("<IHHIIQ")
-RECORD = struct.Struct("<QQQQQHHI16x")  # layout version 2: 64-byte records
+RECORD = struct.Struct("<QQQQQHHI16x")  # layout version 3: 64-byte records
 EXIT_MMIO_WRITE, EXIT_EXTERNAL_INTERRUPT, EXIT_SEND_IPI = 2, 5, 9
 IRQ_ENTRY, IRQ_DISPATCH, IRQ_INJECTED, GUEST_EOI = 0x101, 0x102, 0x103, 0x104
 TIMER, KICK = 27, 1
@@ -69,12 +69,12 @@ def dump_ring(build: Path, gic: str, guest: str, smp: int, out: Path) -> str:
 
 def read_ring(data: bytes, failures: list[str]) -> tuple[list[tuple], int]:
     magic, version, size, capacity, _, next_seq = HEADER.unpack_from(data)
-    if (magic, version, size) != (0x45435254, 2, 64):
+    if (magic, version, size) != (0x45435254, 3, 64):
         failures.append(f"header: magic {magic:#x} version {version} record size {size}")
         return [], 0
     records = []
     for seq in range(max(1, next_seq - capacity), next_seq):
-        r = RECORD.unpack_from(data, 64 + ((seq - 1) % capacity) * RECORD.size)  # records at 64
+        r = RECORD.unpack_from(data, 64 + (seq % capacity) * RECORD.size)  # records at 64
         if r[0] == seq:  # (seq, icount, esr, address, guest_pc, kind, cpu, vcpu)
             records.append(r)
     return records, next_seq

@@ -43,12 +43,6 @@ void log(const Args&... args) {
   fmt::write(console(), "[el2lab] ", args..., "\n");
 }
 
-/// Sends one byte of guest console output to the hypervisor's console, a line at a time
-/// (guest_console.cc).
-void guest_console_put(char c);
-/// Writes out a partial guest line still waiting for its newline.
-void guest_console_flush();
-
 /// \}
 
 }  // namespace el2lab

@@ -6,6 +6,7 @@
 #include "core/el2/console.h"
 #include "core/el2/cpu_local.h"
 #include "core/el2/firmware.h"
+#include "core/el2/guest_console.h"
 #include "core/el2/sysreg.h"
 #include "core/portable/esr.h"
 #include "core/portable/registers.h"
@@ -87,7 +88,7 @@ void report_syndrome(std::uint64_t raw) {
 }  // namespace
 
 void panic_on_exception(std::uint64_t vector, const TrapFrame& frame) {
-  guest_console_flush();  // what the guest printed last comes before the report
+  guest_console.flush();  // what the guest printed last comes before the report
   const auto entry = static_cast<esr::VectorEntry>(vector & 0xf);
   log("PANIC: unexpected exception at EL", sysreg::current_el());
   log("  CPU       ", cpu_index());
@@ -120,7 +121,7 @@ void panic_on_exception(std::uint64_t vector, const TrapFrame& frame) {
 }
 
 void panic(std::string_view reason) {
-  guest_console_flush();
+  guest_console.flush();
   log("PANIC: ", reason);
   end_run_with_failure();
 }

@@ -21,9 +21,9 @@ class SpinLock {
   /// Waits for this CPU's turn.
   void lock() {
     const std::uint32_t ticket = next_.fetch_add(1, std::memory_order_relaxed);
-    while (serving_.load(std::memory_order_acquire) != ticket) {
-      asm volatile("yield");
-    }
+    if (serving_.load(std::memory_order_acquire) == ticket) [[likely]]
+      return;  // nobody held it: the common case, with no loop to enter
+    wait_for(ticket);
   }
   /// Lets the next CPU in.
   void unlock() {
@@ -31,6 +31,12 @@ class SpinLock {
   }
 
  private:
+  [[gnu::noinline, gnu::cold]] void wait_for(std::uint32_t ticket) {
+    while (serving_.load(std::memory_order_acquire) != ticket) {
+      asm volatile("yield");
+    }
+  }
+
   std::atomic<std::uint32_t> next_{0};
   std::atomic<std::uint32_t> serving_{0};
 };

@@ -13,6 +13,7 @@
 #include "core/el2/cpu_local.h"
 #include "core/el2/debug_block.h"
 #include "core/el2/guest_context.h"
+#include "core/el2/mmio_devices.h"
 #include "core/el2/sysreg.h"
 #include "core/el2/sysreg_emulation.h"
 #include "core/el2/trace_ring.h"
@@ -80,11 +81,10 @@ class alignas(2048) Aarch64VCpu {
   /// vCPU can answer by itself are answered here: an unmodelled trap becomes an exception in
   /// the guest (and is returned, for the log); the turn tick and, once the log is done with
   /// their kind, a hypercall that needs nothing but the vCPU, a trapped MRS/MSR of a register
-  /// el2lab models, an MMIO access the VM's devices take directly (MmioShortcut), a timer tick
-  /// that can go straight into a list register and a WFI that only the timer can end
-  /// (vcpu_own_exits.h) go straight
-  /// back into the guest, as KVM answers some exits without leaving its EL2 code. The caller
-  /// handles the rest and calls run() again.
+  /// el2lab models, an access to a device that needs nothing but itself (MmioDevices), a timer
+  /// tick that can go straight into a list register and a WFI that only the timer can end
+  /// (vcpu_own_exits.h) go straight back into the guest, as KVM answers some exits without
+  /// leaving its EL2 code. The caller handles the rest and calls run() again.
   [[gnu::noinline]] const VmExit& run() {
     for (;;) {
       // What is rarely needed before an entry — the first run on this CPU, starting or
@@ -111,12 +111,19 @@ class alignas(2048) Aarch64VCpu {
             decode_sync_exit(trap_.esr, trap_.far, trap_.hpfar, frame_.x, frame_.elr, exit_);
         // (The kind kept here: the trace record's stores would make the compiler load it again.)
         const std::size_t kind = exit_.index();
+        // A store to a device first: the guest's console output, the most common exit of all.
+        if (kind == kMmioWriteKind) [[likely]] {
+          if (handed_to_devices<MmioWrite>(argument)) continue;
+          return exit_;
+        }
         if (kind == kUnhandledKind) [[unlikely]]
           return unhandled_exit(argument);
         if (emulated_here(kind, static_cast<std::uint32_t>(argument))) continue;
-        finish(kind, argument);
-        if (handed_to_devices(kind)) continue;
-        return exit_;
+        if (kind == kMmioReadKind) {
+          if (handed_to_devices<MmioRead>(argument)) continue;
+          return exit_;
+        }
+        return finish(kind, argument);
       }
       if (!is_irq_vector(vector)) [[unlikely]]
         return finish(other_exit(vector));
@@ -166,9 +173,9 @@ class alignas(2048) Aarch64VCpu {
     timer_source_ = timer;
   }
 
-  /// How run() hands the MMIO exits past the log limit to the VM's devices (MmioShortcut).
-  /// Set by the VM before the first run().
-  void attach_mmio(MmioShortcut shortcut) { mmio_ = shortcut; }
+  /// The VM's bus and the devices run() answers MMIO exits of itself, past the log limit
+  /// (MmioDevices). Set by the VM before the first run().
+  void attach_devices(MmioDevices* devices) { devices_ = devices; }
 
   /// Where run() looks whether this vCPU shares the machine with other vCPUs that are on:
   /// then the turn tick runs while it is in its guest (see turn_tick.h). The VM's flag, set
@@ -302,7 +309,8 @@ class alignas(2048) Aarch64VCpu {
   // is how both ticks go in.
   [[gnu::always_inline]] inline bool answered_here();
   [[gnu::always_inline]] inline bool emulated_here(std::size_t kind, std::uint32_t key);
-  [[gnu::always_inline]] inline bool handed_to_devices(std::size_t kind);
+  template <typename Access>
+  [[gnu::always_inline]] inline bool handed_to_devices(std::uint64_t argument);
   [[gnu::always_inline]] inline bool forwarded_here();
   [[gnu::always_inline]] inline void place_tick(HardwareListRegisters<H>& lrs,
                                                 const vgic::VirtualGic::Delivery& how);
@@ -371,7 +379,7 @@ class alignas(2048) Aarch64VCpu {
   // Its virtual interrupts and the virtual distributor (attach_interrupts()).
   vgic::VirtualInterrupts* irqs_ = nullptr;
   const vgic::VirtualGic* vgic_ = nullptr;
-  MmioShortcut mmio_{};  // attach_mmio()
+  MmioDevices* devices_ = nullptr;  // attach_devices()
   vgic::VirtualInterrupts::Source timer_source_ = vgic::VirtualInterrupts::Source::kForwardedHw;
   vgic::VirtualGic::Delivery timer_delivery_{};  // sleeps_here() for sleep_here()
   El1Context el1_;

@@ -2,7 +2,7 @@
 /// \file
 /// \brief The exits a vCPU answers by itself, in Aarch64VCpu<H>::run(), without the run loop: a
 /// hypercall that needs nothing but the call, a trapped MRS/MSR of a register el2lab models, an
-/// MMIO access handed straight to the VM's devices (Vm<H>::mmio_shortcut()), the
+/// MMIO access to a device that needs nothing but itself (MmioDevices), the
 /// guest's timer tick when it can go straight into a list register, a WFI only that tick can
 /// end, the turn tick, and a trap el2lab does not model (an exception injected into the guest).
 ///
@@ -55,16 +55,29 @@ inline bool Aarch64VCpu<H>::emulated_here(std::size_t kind, std::uint32_t key) {
   return true;
 }
 
-// An MMIO exit past the log's first ones of its kind (exits_to_run_loop_; finish() counted this
-// one already), with no `hv gic` snapshot asked for: handed straight to the VM's devices
-// through the shortcut the VM attached, which answers the accesses that touch nothing but
-// their device (Vm<H>::mmio_shortcut()). False leaves the exit to the run loop.
+// An MMIO exit (\p Access: MmioRead or MmioWrite), counted and recorded with \p argument
+// (finish()), then answered here, inline, if it may be: past the log's first exits of its
+// kind (exits_to_run_loop_), with no `hv gic` snapshot asked for, and an access to a device
+// that touches nothing but itself (MmioDevices: the UART, and the test device once the log is
+// done with the kind), under the devices' own lock. False, with nothing else done, leaves the
+// exit to the run loop (another device, or an access the device refuses).
 template <VCpuHal H>
-inline bool Aarch64VCpu<H>::handed_to_devices(std::size_t kind) {
-  if (kind - kMmioReadKind > kMmioWriteKind - kMmioReadKind ||
-      exit_counts_[kind] <= exits_to_run_loop_ || debug::armed())
-    return false;
-  return mmio_.answer(mmio_.vm, exit_, id_);
+template <typename Access>
+inline bool Aarch64VCpu<H>::handed_to_devices(std::uint64_t argument) {
+  constexpr std::size_t kind = exit_index<Access>();
+  // (Its count compared before finish() adds this exit: one load for both.)
+  const bool past_log = exit_counts_[kind] >= exits_to_run_loop_;
+  finish(kind, argument);
+  if (!past_log || debug::armed()) return false;
+  const Access& access = exit_as<Access>(exit_);
+  if constexpr (std::is_same_v<Access, MmioWrite>) {
+    return devices_->write_directly(access);
+  } else {
+    const std::optional<std::uint64_t> value = devices_->read_directly(access);
+    if (!value) return false;
+    complete_mmio_read(access, *value);
+    return true;
+  }
 }
 
 // The guest's virtual timer made it exit: the vCPU forwards the tick itself, without the run

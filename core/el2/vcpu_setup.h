@@ -1,11 +1,8 @@
 #pragma once
 /// \file
-/// \brief What a VM hands a vCPU: how it starts (VCpuSetup) and the way to the VM's devices
-/// for the MMIO exits it answers without the run loop (MmioShortcut).
+/// \brief What a VM tells a vCPU about how it starts (VCpuSetup).
 
 #include <cstdint>
-
-#include "core/portable/vm_exit.h"
 
 namespace el2lab {
 
@@ -24,18 +21,6 @@ struct VCpuSetup {
   /// registers, MMIO, timer ticks, WFIs; each kind counted apart) go to the run loop first
   /// (Aarch64VCpu::run()): the VM's log limit and one (the "further exits" line).
   std::uint64_t exits_to_run_loop = 0;
-};
-
-/// How Aarch64VCpu<H>::run() hands an MMIO exit straight to its VM's devices, without the run
-/// loop (as KVM answers accesses to its in-kernel devices): \p answer is called with \p vm, the
-/// exit (counted and recorded already) and the vCPU's index, and says whether it answered the
-/// access; false, with nothing done, leaves the exit to the run loop. The VM sets it
-/// (Aarch64VCpu::attach_mmio()); until then no exit is handed over.
-struct MmioShortcut {
-  /// The VM's function; the default answers nothing.
-  bool (*answer)(void* vm, const VmExit& exit,
-                 std::uint32_t vcpu) = [](void*, const VmExit&, std::uint32_t) { return false; };
-  void* vm = nullptr;  ///< Its first argument.
 };
 
 /// \}

@@ -7,10 +7,11 @@
 ///
 /// Each vCPU is pinned to the physical CPU with its index: physical CPU n runs serve(n), which
 /// waits until the guest switches vCPU n on (PSCI CPU_ON; vCPU 0 is on from the start), runs it
-/// until it is switched off, and waits again. What the vCPUs share — the emulated devices, the
-/// virtual distributor, the power states, each vCPU's queue of pending virtual interrupts — is
+/// until it is switched off, and waits again. What the vCPUs share — the virtual distributor,
+/// the power states, each vCPU's queue of pending virtual interrupts, a HAL's device — is
 /// guarded by one lock, taken by the exits that touch it (not by a PSCI_VERSION or a trapped
-/// system register) and never held while a guest runs or sleeps.
+/// system register) and never held while a guest runs or sleeps. The UART and the test device,
+/// which touch nothing else, have a lock of their own (MmioDevices).
 /// A physical CPU that queues an interrupt for another vCPU, or switches one on, sends that
 /// vCPU's physical CPU the kick SGI, which makes it leave its guest (an IRQ exit) or wake from
 /// WFI, and look again.
@@ -27,20 +28,18 @@
 #include "core/el2/debug_block.h"
 #include "core/el2/firmware.h"
 #include "core/el2/hardware_list_registers.h"
+#include "core/el2/mmio_devices.h"
 #include "core/el2/panic.h"
 #include "core/el2/spinlock.h"
 #include "core/el2/sysreg_emulation.h"
 #include "core/el2/vcpu.h"
 #include "core/portable/calls.h"
-#include "core/portable/devices/pl011_emulation.h"
-#include "core/portable/devices/test_device.h"
 #include "core/portable/exit_outcome.h"
 #include "core/portable/gic.h"
 #include "core/portable/gic_registers.h"
 #include "core/portable/guest_abi.h"
 #include "core/portable/hal_guest_device.h"
 #include "core/portable/halt_policy.h"
-#include "core/portable/mmio_bus.h"
 #include "core/portable/psci.h"
 #include "core/portable/read_once.h"
 #include "core/portable/sgi_routing.h"
@@ -87,27 +86,28 @@ class Vm {
   Vm(const VmConfig& config, const StartRequest& boot)
       : config_(clamped(config)),
         power_(std::span<const std::uint64_t>(make_mpidrs()).first(config_.vcpu_count)),
-        uart_(guest_console_put),
+        devices_(log_done_.data()),
         vgic_(config_.gic, config_.vcpu_count),
         vcpus_(make_vcpus(config_, std::make_index_sequence<kMaxVcpus>{})) {
     power_.cpu_on(power_.mpidr(0), boot);
     for (std::uint32_t t = 0; t < kMaxVcpus; ++t) {
       vcpus_[t].attach_interrupts(&irqs_[t], &vgic_, forwarding());
-      vcpus_[t].attach_mmio({&Vm::mmio_shortcut, this});
+      vcpus_[t].attach_devices(&devices_);
     }
     // The guest's MMIO bus, written once: every MMIO exit is looked up here.
-    mmio_bus_.add(config_.uart_ipa, kUartSize, MmioDevice::kUart);
-    mmio_bus_.add(config_.gicd_ipa, kDistributorSize, MmioDevice::kDistributor);
+    MmioBus& bus = devices_.bus();
+    bus.add(config_.uart_ipa, kUartSize, MmioDevice::kUart);
+    bus.add(config_.gicd_ipa, kDistributorSize, MmioDevice::kDistributor);
     if (config_.gicr_ipa != 0) {
-      mmio_bus_.add(config_.gicr_ipa, vgic::VirtualGic::kRedistributorStride * config_.vcpu_count,
-                    MmioDevice::kRedistributors);
+      bus.add(config_.gicr_ipa, vgic::VirtualGic::kRedistributorStride * config_.vcpu_count,
+              MmioDevice::kRedistributors);
     }
-    mmio_bus_.add(abi::test_device::kBase, abi::test_device::kSize, MmioDevice::kTestDevice);
+    bus.add(abi::test_device::kBase, abi::test_device::kSize, MmioDevice::kTestDevice);
     // A HAL's own device (HalHasGuestDevice), if it has one; a window that overlaps another
     // device's is refused by the bus, and the guest then finds nothing there.
     if constexpr (HalHasGuestDevice<H>) {
       const GuestDeviceNode device = H::guest_device();
-      if (device.size != 0 && !mmio_bus_.add(device.base, device.size, MmioDevice::kHalDevice)) {
+      if (device.size != 0 && !bus.add(device.base, device.size, MmioDevice::kHalDevice)) {
         log("the HAL's device ", device.name, " at ", fmt::Hex{device.base},
             " overlaps another device: left off the bus");
       }
@@ -249,17 +249,15 @@ class Vm {
 
   // ---- calls, system registers, devices (vm_exits.h) ---------------------------------------
 
-  // The device at `target` (the access's window on the guest's MMIO bus, which is written once
-  // and so looked up without the lock) answers a load or a store.
+  // One MMIO access answered and reported; the device at `target` (its window on the bus)
+  // answers it: the UART and the test device under their own lock (mmio_devices_access()),
+  // the virtual GIC's registers and the HAL's device under the VM's (mmio_read(), mmio_write()).
+  template <typename Access>
+  void answer_mmio(const Access& access, const VmExit& exit, std::uint32_t id);
+  template <typename Access>
+  ExitOutcome mmio_devices_access(const Access& access, MmioTarget target, std::uint32_t id);
   ExitOutcome mmio_read(const MmioRead& r, MmioTarget target, std::uint32_t id);
   ExitOutcome mmio_write(const MmioWrite& w, MmioTarget target, std::uint32_t id);
-  // One access answered under the lock and reported. The MMIO exits a vCPU hands over itself
-  // (its MmioShortcut, `self` the VM), and the test of each one.
-  template <typename Access>
-  void answer_mmio(const Access& access, MmioTarget target, const VmExit& exit, std::uint32_t id);
-  static bool mmio_shortcut(void* self, const VmExit& exit, std::uint32_t id);
-  template <typename Access>
-  bool hand_over_mmio(const Access& access, const VmExit& exit, std::uint32_t id);
 
   // The HAL's device, for a HAL that has one (only then is kHalDevice on the bus).
   static std::optional<std::uint64_t> hal_device_read(std::uint64_t offset, unsigned width);
@@ -381,9 +379,8 @@ class Vm {
   // each run loop without it.
   std::atomic<bool> sharing_{false};
   VCpuPowerTable power_;
-  MmioBus mmio_bus_;
-  devices::Pl011Emulation uart_;
-  devices::TestDevice test_device_;
+  // The MMIO bus, the UART and the test device; every vCPU holds a pointer to it.
+  MmioDevices devices_;
   vgic::VirtualGic vgic_;
   std::array<vgic::VirtualInterrupts, kMaxVcpus> irqs_{};
   std::array<Aarch64VCpu<H>, kMaxVcpus> vcpus_;

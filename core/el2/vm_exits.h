@@ -79,16 +79,22 @@ constexpr abi::ExitKind mmio_exit_kind() {
   return std::is_same_v<Access, MmioWrite> ? abi::ExitKind::kMmioWrite : abi::ExitKind::kMmioRead;
 }
 
-// The emulated devices are shared by the vCPUs: an MMIO access holds the VM's lock while the
-// device answers, then reports (a log line while the kind's limit lasts). Both ways to an
-// MMIO exit end here: the run loop's handlers below and the vCPU's shortcut. (A scope, not a
-// lambda: a backtrace from the device shows no extra frames.)
+// An MMIO access the run loop answers (the vCPU answers the common ones itself, past the log's
+// first exits: Aarch64VCpu<H>::handed_to_devices()). The device is found on the bus, which is
+// written once and so read without a lock. The UART and the test device touch nothing but
+// themselves and have their own lock (MmioDevices); the virtual GIC's registers and a HAL's
+// device are answered under the VM's lock. Then the access is reported (a log line while the
+// kind's limit lasts). (A scope, not a lambda: a backtrace from the device shows no extra
+// frames.)
 template <VCpuHal H>
 template <typename Access>
-[[gnu::always_inline]] inline void Vm<H>::answer_mmio(const Access& access, MmioTarget target,
-                                                      const VmExit& exit, std::uint32_t id) {
+[[gnu::always_inline]] inline void Vm<H>::answer_mmio(const Access& access, const VmExit& exit,
+                                                      std::uint32_t id) {
+  const MmioTarget target = devices_.bus().find(access.address);
   ExitOutcome outcome;
-  {
+  if (MmioDevices::holds(target.device)) {
+    outcome = mmio_devices_access(access, target, id);
+  } else {
     const SpinLockGuard guard(lock_);
     if constexpr (std::is_same_v<Access, MmioWrite>) {
       outcome = mmio_write(access, target, id);
@@ -101,43 +107,12 @@ template <typename Access>
 
 template <VCpuHal H>
 void Vm<H>::mmio_read_exit(const VmExit& exit, std::uint32_t id) {
-  const MmioRead& read = exit_as<MmioRead>(exit);
-  return answer_mmio(read, mmio_bus_.find(read.address), exit, id);
+  return answer_mmio(exit_as<MmioRead>(exit), exit, id);
 }
 
 template <VCpuHal H>
 void Vm<H>::mmio_write_exit(const VmExit& exit, std::uint32_t id) {
-  const MmioWrite& write = exit_as<MmioWrite>(exit);
-  return answer_mmio(write, mmio_bus_.find(write.address), exit, id);
-}
-
-// The MMIO exits a vCPU hands over itself, from Aarch64VCpu::run() (its MmioShortcut, past
-// the vCPU's first exits of the kind): accesses to the UART and the test device, which touch
-// nothing but their device. Not the virtual GIC's, which can make an interrupt pending that the
-// run loop must put in a list register before the next entry, nor a HAL device's, whose effects
-// the core does not know. The UART's always (its traffic is what the guest prints, never
-// logged); the test device's once the log is done with their kind, so its first accesses still
-// go through the run loop and its log, as a debugger walking the MMIO path expects. False, with
-// nothing done, for anything else: the run loop takes the exit. Answered as the run loop's
-// handlers answer them (answer_mmio()).
-template <VCpuHal H>
-bool Vm<H>::mmio_shortcut(void* self, const VmExit& exit, std::uint32_t id) {
-  Vm& vm = *static_cast<Vm*>(self);
-  if (const auto* write = std::get_if<MmioWrite>(&exit)) return vm.hand_over_mmio(*write, exit, id);
-  return vm.hand_over_mmio(exit_as<MmioRead>(exit), exit, id);
-}
-
-template <VCpuHal H>
-template <typename Access>
-[[gnu::always_inline]] inline bool Vm<H>::hand_over_mmio(const Access& access, const VmExit& exit,
-                                                         std::uint32_t id) {
-  const MmioTarget target = mmio_bus_.find(access.address);
-  const auto kind = static_cast<std::size_t>(mmio_exit_kind<Access>());
-  if (target.device != MmioDevice::kUart &&
-      (target.device != MmioDevice::kTestDevice || read_once(log_done_[kind]) == 0))
-    return false;
-  answer_mmio(access, target, exit, id);
-  return true;
+  return answer_mmio(exit_as<MmioWrite>(exit), exit, id);
 }
 
 // A physical interrupt made the guest exit: kept or forwarded under the lock (the virtual
@@ -200,26 +175,41 @@ void Vm<H>::rare_exit(const VmExit& exit, std::uint32_t id, abi::ExitKind kind) 
 
 // ---- devices: one bus table -------------------------------------------------------------------
 
-// The console's own traffic is answered without a log line (it is what the guest prints).
+// The UART and the test device (MmioDevices: under their own lock).
+template <VCpuHal H>
+template <typename Access>
+[[gnu::always_inline]] inline ExitOutcome Vm<H>::mmio_devices_access(const Access& access,
+                                                                     MmioTarget target,
+                                                                     std::uint32_t id) {
+  if constexpr (std::is_same_v<Access, MmioWrite>) {
+    if (!devices_.write(target, access.width, access.data)) return no_device(id);
+  } else {
+    const std::optional<std::uint64_t> value = devices_.read(target, access.width);
+    if (!value) return no_device(id);
+    vcpus_[id].complete_mmio_read(access, *value);
+  }
+  // The console's own traffic is answered without a log line (it is what the guest prints).
+  return {target.device == MmioDevice::kUart ? Outcome::kNone : Outcome::kEmulated};
+}
+
+// The devices under the VM's lock: the virtual GIC's registers and the HAL's device.
 template <VCpuHal H>
 [[gnu::always_inline]] inline ExitOutcome Vm<H>::mmio_read(const MmioRead& r, MmioTarget target,
                                                            std::uint32_t id) {
   std::optional<std::uint64_t> value;
   switch (target.device) {
-    case MmioDevice::kUart: value = uart_.read(target.offset, r.width); break;
     case MmioDevice::kDistributor:
       value = vgic_.distributor_read(target.offset, r.width, id);
       break;
     case MmioDevice::kRedistributors:
       value = vgic_.redistributor_read(target.offset, r.width);
       break;
-    case MmioDevice::kTestDevice: value = test_device_.read(target.offset, r.width); break;
     case MmioDevice::kHalDevice: value = hal_device_read(target.offset, r.width); break;
     default: break;
   }
   if (!value) return no_device(id);
   vcpus_[id].complete_mmio_read(r, *value);
-  return {target.device == MmioDevice::kUart ? Outcome::kNone : Outcome::kEmulated};
+  return {Outcome::kEmulated};
 }
 
 template <VCpuHal H>
@@ -227,7 +217,6 @@ template <VCpuHal H>
                                                             std::uint32_t id) {
   bool ok = false;
   switch (target.device) {
-    case MmioDevice::kUart: ok = uart_.write(target.offset, w.width, w.data); break;
     case MmioDevice::kDistributor: {
       vgic::SgiRequest sgi;
       ok = vgic_.distributor_write(target.offset, w.width, w.data, id, &sgi);
@@ -239,12 +228,11 @@ template <VCpuHal H>
     case MmioDevice::kRedistributors:
       ok = vgic_.redistributor_write(target.offset, w.width, w.data);
       break;
-    case MmioDevice::kTestDevice: ok = test_device_.write(target.offset, w.width, w.data); break;
     case MmioDevice::kHalDevice: ok = hal_device_write(target.offset, w.width, w.data); break;
     default: break;
   }
   if (!ok) return no_device(id);
-  return {target.device == MmioDevice::kUart ? Outcome::kNone : Outcome::kEmulated};
+  return {Outcome::kEmulated};
 }
 
 template <VCpuHal H>

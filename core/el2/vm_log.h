@@ -43,7 +43,7 @@ void Vm<H>::fault_at_el2_on_purpose() {
 
 template <VCpuHal H>
 void Vm<H>::end_run() {
-  guest_console_flush();
+  guest_console.flush();
   const std::uint32_t ran = power_.ever_started() > 1 ? config_.vcpu_count : 1;
   if (ran == 1) {
     // cppcheck-suppress ignoredReturnValue ; el2lab::log, not std::log
@@ -66,7 +66,7 @@ void Vm<H>::end_run() {
     }
     log("  ", fmt::Padded{exit_kind_name(kind), 18}, total, "  (", split.view(), ")");
   }
-  log("console: ", uart_.bytes_sent(), " bytes from the guest; powering the machine off");
+  log("console: ", devices_.bytes_sent(), " bytes from the guest; powering the machine off");
   firmware::system_off();
 }
 

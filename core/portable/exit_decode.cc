@@ -61,7 +61,9 @@ constexpr std::uint64_t low_bits(std::uint64_t value, unsigned sas) {
                                                               const std::uint64_t* x,
                                                               std::uint64_t& pc, VmExit& out) {
   using Abort = esr::DataAbort;
-  const std::uint32_t iss = esr::Syndrome(esr).iss();
+  // The ISS is ESR_EL2[24:0], so each of its fields lies at the same bit of ESR_EL2 itself:
+  // read from there, with no mask of the ISS first (which would make the tests below slower).
+  const std::uint64_t iss = esr;
   const std::uint64_t ipa = fault_ipa(hpfar, far);
   const char* refused = nullptr;
   if (Abort::kS1ptw.test(iss)) {

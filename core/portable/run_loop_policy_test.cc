@@ -189,6 +189,21 @@ TEST(MmioBus, FindsTheDeviceAndTheOffsetInItsWindow) {
   EXPECT_EQ(bus.find(~0ull).device, MmioDevice::kNone);
 }
 
+TEST(MmioBus, FindsEveryWindowOfAFullTableAndNothingInTheUnusedSlots) {
+  MmioBus bus;
+  for (std::uint64_t i = 0; i < MmioBus::kMaxRegions; ++i) {
+    ASSERT_TRUE(bus.add(0x1000'0000 + i * 0x1'0000, 0x100, MmioDevice::kTestDevice)) << i;
+  }
+  for (std::uint64_t i = 0; i < MmioBus::kMaxRegions; ++i) {
+    const MmioTarget t = bus.find(0x1000'0000 + i * 0x1'0000 + 0xfc);
+    EXPECT_EQ(t.device, MmioDevice::kTestDevice) << i;
+    EXPECT_EQ(t.offset, 0xfcu) << i;
+  }
+  EXPECT_FALSE(bus.add(0x2000'0000, 0x100, MmioDevice::kUart)) << "the table is full";
+  // An empty bus: every slot unused (size 0), so not even address 0, a slot's base, matches.
+  EXPECT_EQ(MmioBus{}.find(0).device, MmioDevice::kNone);
+}
+
 TEST(MmioBus, RefusesOverlapsEmptyWindowsWrapAroundAndOverflow) {
   MmioBus bus;
   ASSERT_TRUE(bus.add(0x1000, 0x1000, MmioDevice::kUart));

@@ -31,9 +31,9 @@ TEST(Trace, WrapsAroundKeepingTheNewestRecords) {
   Ring<4> ring;
   for (std::uint64_t i = 0; i < 10; ++i) ring.push({0, 0, 0, i, 0, 0, 0, 0});
   EXPECT_EQ(ring.next_seq, 11u);
-  // Records 7..10 survive, record n in slot (n - 1) % 4.
+  // Records 7..10 survive, record n in slot n % 4.
   for (std::uint64_t seq = 7; seq <= 10; ++seq) {
-    const TraceRecord& r = ring.records[(seq - 1) % 4];
+    const TraceRecord& r = ring.records[seq % 4];
     EXPECT_EQ(r.seq, seq);
     EXPECT_EQ(r.address, seq - 1);
   }
@@ -44,7 +44,7 @@ TEST(Trace, SourceWordFillsKindCpuAndVcpuWithOneStore) {
   Ring<4> ring;
   const std::uint64_t who = source_word(0, 3, 0x1234'5678);
   ring.push(11, 22, 33, 44, who | 0x105);
-  const TraceRecord& r = ring.records[0];
+  const TraceRecord& r = ring.records[1];  // record 1, in slot 1 % 4
   EXPECT_EQ(r.seq, 1u);
   EXPECT_EQ(r.icount, 11u);
   EXPECT_EQ(r.esr, 22u);
@@ -55,9 +55,9 @@ TEST(Trace, SourceWordFillsKindCpuAndVcpuWithOneStore) {
   EXPECT_EQ(r.vcpu, 0x1234'5678u);
   // The record form says the same thing.
   ring.push({0, 1, 2, 3, 4, 0x7, 0xffff, 9});
-  EXPECT_EQ(ring.records[1].kind, 0x7u);
-  EXPECT_EQ(ring.records[1].cpu, 0xffffu);
-  EXPECT_EQ(ring.records[1].vcpu, 9u);
+  EXPECT_EQ(ring.records[2].kind, 0x7u);
+  EXPECT_EQ(ring.records[2].cpu, 0xffffu);
+  EXPECT_EQ(ring.records[2].vcpu, 9u);
 }
 
 TEST(Trace, HalCallRecordsNameEveryMemberOnce) {

@@ -113,6 +113,13 @@ using VmExit =
                  CpuDown, SystemDown, SendIpi, Halt, Nothing, FailEntry, Unhandled>;
 
 /// \ingroup vm_exit
+/// \brief The index of alternative \p T in VmExit: its abi::ExitKind, as a number.
+template <typename T>
+constexpr std::size_t exit_index() {
+  return VmExit(std::in_place_type<T>).index();
+}
+
+/// \ingroup vm_exit
 /// \brief Alternative \p T of \p exit, which is known to hold it (the caller has switched on
 /// the exit's kind): unchecked, so the compiler emits no test of the variant's index.
 /// (Artificial: in a debugger its code is the caller's line, not libstdc++'s.)

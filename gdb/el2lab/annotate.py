@@ -106,9 +106,9 @@ def _note_stop(name: str) -> None:
         _since_exit[cpu].add(name)
 
 
-# Which MMIO accesses run() hands to the VM's devices (Vm<H>::mmio_shortcut).
+# Which MMIO accesses run() answers itself (Aarch64VCpu<H>::handed_to_devices, MmioDevices).
 _MMIO_RULE = ("; the UART is answered so, and the test device once the log is done with the "
-              "kind, under the VM's lock")
+              "kind, under the devices' own lock")
 
 
 def _answered_in_run(vcpu_address: int) -> str:

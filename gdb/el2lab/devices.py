@@ -2,10 +2,11 @@
 
 Sources, best first:
 
-1. The VM's MMIO bus (core/portable/mmio_bus.h): el2lab_main's `static Vm<Hal> vm` holds
-   `mmio_bus_`, the one table every MmioRead/MmioWrite exit is looked up in — `regions_[i]`
-   with `base`, `size` and `device` (an MmioDevice: kUart, kDistributor, kRedistributors,
-   kTestDevice), `count_` of them. GDB reads the same table the hypervisor routes with, so the
+1. The VM's MMIO bus (core/portable/mmio_bus.h): el2lab_main's `static Vm<Hal> vm` holds it
+   as `devices_.bus_` (MmioDevices, core/el2/mmio_devices.h), the one table every
+   MmioRead/MmioWrite exit is looked up in — `regions_[i]` with `base`, `size` and `device`
+   (an MmioDevice: kUart, kDistributor, kRedistributors, kTestDevice, kHalDevice), `count_`
+   of them. GDB reads the same table the hypervisor routes with, so the
    narration cannot disagree with it.
 
 2. The VM's configuration (`config_`: uart_ipa, gicd_ipa, gicr_ipa, vcpu_count) with the
@@ -45,10 +46,10 @@ def vm_value() -> gdb.Value:
 
 def _from_bus() -> device_map.DeviceMap | None:
     try:
-        bus = vm_value()["mmio_bus_"]
+        bus = vm_value()["devices_"]["bus_"]
         count = int(bus["count_"])
         regions = bus["regions_"]["_M_elems"]
-        m = device_map.DeviceMap("the VM's MMIO bus (vm.mmio_bus_)")
+        m = device_map.DeviceMap("the VM's MMIO bus (vm.devices_.bus_)")
         for i in range(min(count, 16)):
             r = regions[i]
             enum = str(r["device"]).rsplit("::", 1)[-1]

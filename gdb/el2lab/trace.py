@@ -10,7 +10,7 @@ from . import cpu_state, exits, trace_events
 
 MAGIC = 0x45435254  # "TRCE"
 HEADER = struct.Struct("<IHHII Q")  # magic, version, record_size, capacity, reserved, next_seq
-RECORDS_OFFSET = 64  # the records follow the header, 64-byte aligned (layout version 2)
+RECORDS_OFFSET = 64  # the records follow the header, 64-byte aligned
 RECORD = struct.Struct("<QQQQQHHI16x")  # seq, icount, esr, address, guest_pc, kind, cpu, vcpu, reserved
 
 EXIT_KINDS = exits.EXIT_KINDS  # one table (exits.py), checked against the build's
@@ -63,7 +63,7 @@ def read_ring() -> list[Record]:
     records = []
     first = max(1, next_seq - capacity)
     for seq in range(first, next_seq):
-        slot = (seq - 1) % capacity
+        slot = seq % capacity  # layout version 3
         record = Record(*RECORD.unpack_from(data, slot * RECORD.size))
         if record.seq == seq:  # skip a slot being rewritten
             records.append(record)

@@ -44,33 +44,29 @@ TEST(TestDevice, RefusesMisalignedOddAndOutOfRangeAccesses) {
   EXPECT_FALSE(dev.write(0x13, 4, 0));
 }
 
-std::string uart_out;
-void collect(char c) {
-  uart_out.push_back(c);
-}
-
 TEST(Pl011Emulation, TransmitsAndLooksLikeAPl011) {
-  uart_out.clear();
-  Pl011Emulation uart(collect);
-  for (char c : std::string("hi\n")) ASSERT_TRUE(uart.write(0x000, 4, std::uint8_t(c)));
-  ASSERT_TRUE(uart.write(0x000, 1, 'x'));
+  std::string uart_out;
+  const auto collect = [&uart_out](char c) { uart_out.push_back(c); };
+  Pl011Emulation uart;
+  for (char c : std::string("hi\n")) ASSERT_TRUE(uart.write(0x000, 4, std::uint8_t(c), collect));
+  ASSERT_TRUE(uart.write(0x000, 1, 'x', collect));
   EXPECT_EQ(uart_out, "hi\nx");
   EXPECT_EQ(uart.bytes_sent(), 4u);
   EXPECT_EQ(uart.read(0x018, 4), 0x90u);  // FR: TXFE | RXFE
   // PrimeCell identification a driver probes: PeriphID0-3 and PCellID0-3.
   const std::uint64_t ids[] = {0x11, 0x10, 0x14, 0x00, 0x0d, 0xf0, 0x05, 0xb1};
   for (int i = 0; i < 8; ++i) EXPECT_EQ(uart.read(0xfe0 + 4 * i, 4), ids[i]) << i;
-  ASSERT_TRUE(uart.write(0x030, 4, 0x301));  // CR keeps its value
+  ASSERT_TRUE(uart.write(0x030, 4, 0x301, collect));  // CR keeps its value
   EXPECT_EQ(uart.read(0x030, 4), 0x301u);
   EXPECT_FALSE(uart.read(0x000, 8)) << "no 64-bit PL011 registers";
-  EXPECT_FALSE(uart.write(0x002, 4, 0));
+  EXPECT_FALSE(uart.write(0x002, 4, 0, collect));
   // The data register's own path (write() answers it without a call) refuses what the other
   // registers refuse, and a byte lane above DR's low byte transmits nothing.
-  EXPECT_FALSE(uart.write(0x000, 8, 'y'));
-  EXPECT_FALSE(uart.write(0x000, 3, 'y'));
-  EXPECT_FALSE(uart.write(0x000, 0, 'y'));
-  EXPECT_TRUE(uart.write(0x001, 1, 'y'));
-  EXPECT_TRUE(uart.write(0x000, 2, 0x7a00 | 'z'));  // only the low byte is sent
+  EXPECT_FALSE(uart.write(0x000, 8, 'y', collect));
+  EXPECT_FALSE(uart.write(0x000, 3, 'y', collect));
+  EXPECT_FALSE(uart.write(0x000, 0, 'y', collect));
+  EXPECT_TRUE(uart.write(0x001, 1, 'y', collect));
+  EXPECT_TRUE(uart.write(0x000, 2, 0x7a00 | 'z', collect));  // only the low byte is sent
   EXPECT_EQ(uart_out, "hi\nxz");
   EXPECT_EQ(uart.bytes_sent(), 5u);
 }

@@ -38,13 +38,9 @@ std::optional<std::uint64_t> Pl011Emulation::read(std::uint64_t offset, unsigned
 bool Pl011Emulation::write_register(std::uint64_t offset, unsigned width, std::uint64_t value) {
   if (!valid(offset, width)) return false;
   const std::uint64_t reg = offset & ~std::uint64_t{3};
-  if (reg == kDr) {
-    if ((offset & 3) == 0) {
-      ++bytes_sent_;
-      sink_(static_cast<char>(value & 0xff));
-    }
-  } else if (reg == kIcr || reg == kFr || reg >= kIdBase) {
-    // Interrupt clear has nothing to clear; flags and IDs are read-only.
+  if (reg == kDr || reg == kIcr || reg == kFr || reg >= kIdBase) {
+    // DR's upper bytes send nothing (write() sends its low byte); interrupt clear has nothing
+    // to clear; flags and IDs are read-only.
   } else if (reg / 4 < regs_.size() && width == 4) {
     regs_[reg / 4] = static_cast<std::uint32_t>(value);
   }

@@ -17,21 +17,30 @@ namespace el2lab::devices {
 /// \brief The virtual UART.
 class Pl011Emulation {
  public:
-  /// Where transmitted bytes go.
-  using Sink = void (*)(char);
-  /// A UART that hands each transmitted byte to \p sink.
-  explicit Pl011Emulation(Sink sink) : sink_(sink) {}
   /// A register read; nullopt for an access no PL011 register allows.
   std::optional<std::uint64_t> read(std::uint64_t offset, unsigned width) const;
-  /// A register write; false for an access no PL011 register allows.
-  bool write(std::uint64_t offset, unsigned width, std::uint64_t value) {
-    // The data register takes every byte the guest prints: answered here, without a call.
-    if (offset == 0 && valid(offset, width)) [[likely]] {
-      ++bytes_sent_;
-      sink_(static_cast<char>(value & 0xff));
+  /// A register write; false for an access no PL011 register allows. A byte written to the
+  /// data register is handed to \p transmit (called with the byte, a `char`): where the guest's
+  /// output goes is the caller's business, and a call it can inline.
+  template <typename Transmit>
+  bool write(std::uint64_t offset, unsigned width, std::uint64_t value, Transmit&& transmit) {
+    if (sends(offset, width)) [[likely]] {
+      send(value, transmit);
       return true;
     }
     return write_register(offset, width, value);
+  }
+  /// Whether a write of \p width bytes at \p offset sends a byte (its low byte), as every
+  /// byte the guest prints is sent: a write of the data register. Decided by the access alone,
+  /// so a caller that serialises the UART's state can decide it before it takes its lock.
+  static constexpr bool sends(std::uint64_t offset, unsigned width) {
+    return offset == 0 && (width == 4 || width == 1 || width == 2);  // valid(0, width)
+  }
+  /// The rest of a write sends() accepted: the low byte of \p value to \p transmit.
+  template <typename Transmit>
+  void send(std::uint64_t value, Transmit&& transmit) {
+    ++bytes_sent_;
+    transmit(static_cast<char>(value & 0xff));
   }
   /// Bytes the guest has transmitted so far.
   std::uint64_t bytes_sent() const { return bytes_sent_; }
@@ -43,10 +52,10 @@ class Pl011Emulation {
     return width < 32 && ((kWidths >> width) & 1) != 0 && (offset & (width - 1)) == 0 &&
            offset < 0x1000;
   }
-  // Any other register write (write() is the data register's).
+  // Any other register write (write() answers the data register's low byte; a write to one
+  // of its upper bytes transmits nothing).
   bool write_register(std::uint64_t offset, unsigned width, std::uint64_t value);
 
-  Sink sink_;
   std::uint64_t bytes_sent_ = 0;
   std::array<std::uint32_t, 0x50 / 4> regs_{};  ///< 0x000–0x04c: control state as written.
 };
