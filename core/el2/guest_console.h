@@ -23,7 +23,9 @@ class GuestConsole {
       return end_line(c);
     line_[length_++] = c;
   }
-  /// Writes out the line so far, ended or not (before the run's summary, a panic report).
+  /// Writes out the line so far, ended or not. Called under the devices' lock
+  /// (MmioDevices::flush_console(), before the run's summary), or by a panic report, which
+  /// cannot wait for a lock its own CPU may hold.
   void flush();
 
  private:

@@ -87,6 +87,13 @@ class MmioDevices {
     return read(target, access.width);
   }
 
+  /// Writes out the guest's console line so far (before the run's summary), under the
+  /// devices' lock: another vCPU may be printing meanwhile.
+  void flush_console() {
+    const SpinLockGuard guard(lock_);
+    guest_console.flush();
+  }
+
   /// Bytes the guest has written to its console so far.
   std::uint64_t bytes_sent() const { return uart_.bytes_sent(); }
 

@@ -43,7 +43,7 @@ void Vm<H>::fault_at_el2_on_purpose() {
 
 template <VCpuHal H>
 void Vm<H>::end_run() {
-  guest_console.flush();
+  devices_.flush_console();
   const std::uint32_t ran = power_.ever_started() > 1 ? config_.vcpu_count : 1;
   if (ran == 1) {
     // cppcheck-suppress ignoredReturnValue ; el2lab::log, not std::log
