@@ -263,8 +263,9 @@ class Vm {
   static std::optional<std::uint64_t> hal_device_read(std::uint64_t offset, unsigned width);
   static bool hal_device_write(std::uint64_t offset, unsigned width, std::uint64_t value);
 
-  // A load or store that no device answers: a data abort in the guest.
-  ExitOutcome no_device(std::uint32_t id);
+  // A load or store that no device answers — nothing is at the address (`device` kNone), or
+  // the device there refuses it: a data abort in the guest, as a bus error on a machine.
+  ExitOutcome no_device(std::uint32_t id, MmioDevice device);
 
   // ---- interrupts ---------------------------------------------------------------------------
 

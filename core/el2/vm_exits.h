@@ -182,10 +182,10 @@ template <typename Access>
                                                                      MmioTarget target,
                                                                      std::uint32_t id) {
   if constexpr (std::is_same_v<Access, MmioWrite>) {
-    if (!devices_.write(target, access.width, access.data)) return no_device(id);
+    if (!devices_.write(target, access.width, access.data)) return no_device(id, target.device);
   } else {
     const std::optional<std::uint64_t> value = devices_.read(target, access.width);
-    if (!value) return no_device(id);
+    if (!value) return no_device(id, target.device);
     vcpus_[id].complete_mmio_read(access, *value);
   }
   // The console's own traffic is answered without a log line (it is what the guest prints).
@@ -207,7 +207,7 @@ template <VCpuHal H>
     case MmioDevice::kHalDevice: value = hal_device_read(target.offset, r.width); break;
     default: break;
   }
-  if (!value) return no_device(id);
+  if (!value) return no_device(id, target.device);
   vcpus_[id].complete_mmio_read(r, *value);
   return {Outcome::kEmulated};
 }
@@ -231,7 +231,7 @@ template <VCpuHal H>
     case MmioDevice::kHalDevice: ok = hal_device_write(target.offset, w.width, w.data); break;
     default: break;
   }
-  if (!ok) return no_device(id);
+  if (!ok) return no_device(id, target.device);
   return {Outcome::kEmulated};
 }
 
@@ -254,9 +254,9 @@ bool Vm<H>::hal_device_write(std::uint64_t offset, unsigned width, std::uint64_t
 }
 
 template <VCpuHal H>
-ExitOutcome Vm<H>::no_device(std::uint32_t id) {
+ExitOutcome Vm<H>::no_device(std::uint32_t id, MmioDevice device) {
   vcpus_[id].inject(InjectedException::kDataAbort);
-  return {Outcome::kNoDevice};
+  return {device == MmioDevice::kNone ? Outcome::kNoDevice : Outcome::kAccessRefused};
 }
 
 }  // namespace el2lab

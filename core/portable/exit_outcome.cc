@@ -16,6 +16,7 @@ constexpr std::string_view kOutcomes[] = {
     "not implemented: NOT_SUPPORTED",
     "emulated",
     "no device there: external abort injected",
+    "the device refuses this access: external abort injected",
     "written through",
     "not modelled: undefined instruction injected",
     "spurious: nothing to do",

@@ -27,6 +27,7 @@ enum class Outcome : std::uint8_t {
   // Devices and system registers
   kEmulated,           ///< An emulated device or register answered.
   kNoDevice,           ///< MMIO where nothing is: external abort injected.
+  kAccessRefused,      ///< MMIO the device there refuses: external abort injected.
   kWrittenThrough,     ///< A trapped system-register write went to the register.
   kSysRegNotModelled,  ///< A trapped system register el2lab does not model.
   // Physical interrupts
@@ -75,6 +76,7 @@ static_assert(sizeof(ExitOutcome) == 8);
 constexpr bool always_logged(Outcome outcome) {
   switch (outcome) {
     case Outcome::kNoDevice:
+    case Outcome::kAccessRefused:
     case Outcome::kSysRegNotModelled:
     case Outcome::kLastVcpuOff:
     case Outcome::kPoweredOff:

@@ -229,11 +229,14 @@ TEST(ExitOutcome, TheLogsWordsComeFromTheOutcomeAndItsNumbers) {
   EXPECT_EQ(text({Outcome::kSgiSent, 6, 0b1010}), "SGI 6 to vCPU 1 vCPU 3");
   EXPECT_EQ(text({Outcome::kSgiNobody, 2}), "SGI 2 to nobody (no target is on)");
   EXPECT_EQ(text({Outcome::kNoDevice}), "no device there: external abort injected");
+  EXPECT_EQ(text({Outcome::kAccessRefused}),
+            "the device refuses this access: external abort injected");
   EXPECT_EQ(text({static_cast<Outcome>(200)}), "");  // out of range: nothing, not a crash
 }
 
 TEST(ExitOutcome, ErrorsAndTheEndOfARunAreAlwaysLogged) {
   EXPECT_TRUE(always_logged(Outcome::kNoDevice));
+  EXPECT_TRUE(always_logged(Outcome::kAccessRefused));
   EXPECT_TRUE(always_logged(Outcome::kSysRegNotModelled));
   EXPECT_TRUE(always_logged(Outcome::kPoweredOff));
   EXPECT_TRUE(always_logged(Outcome::kLastVcpuOff));

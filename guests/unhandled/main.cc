@@ -11,6 +11,13 @@
 //                                                     no syndrome to emulate it from
 //   (c) a store to an address where nothing is     -> data abort, with WnR set (a write)
 //   (d) MRS of ACTLR_EL1 (trapped by HCR_EL2.TACR) -> undefined instruction
+// And two that are not faults, for contrast: a PL011 has no 64-bit registers, yet QEMU's bus
+// splits a doubleword access to its PL011 into two word accesses, and el2lab does the same
+// (bare QEMU is the witness where the device leaves a choice):
+//   (e) a 64-bit store of '\n' to the data register -> the newline is sent (it ends a line)
+//   (f) a 64-bit load from the flag register        -> FR in the low word, 0 in the high word
+// Both come after many lines printed — every byte a load of FR and a store to DR — so the vCPU
+// answers the UART's accesses itself by then (Aarch64VCpu<H>::run(), MmioDevices).
 // The handler below records each exception and resumes after the faulting instruction.
 #include "core/portable/guest_abi.h"
 #include "guests/runtime/guest.h"
@@ -22,12 +29,15 @@ const char el2lab::guest::kGuestName[] = "unhandled";
 
 namespace {
 
-constexpr unsigned kEcUnknown = 0x00;          // undefined instruction
-constexpr unsigned kEcDataAbortSameEl = 0x25;  // data abort taken without a change of EL
-constexpr unsigned kDfscExternalAbort = 0x10;  // synchronous external abort, not on a walk
-constexpr std::uint32_t kIssWnR = 1u << 6;     // the access was a write
-constexpr std::uint32_t kIssFnV = 1u << 10;    // FAR is not valid
-constexpr std::uint64_t kEsrIl = 1ull << 25;   // 32-bit instruction
+constexpr unsigned kEcUnknown = 0x00;           // undefined instruction
+constexpr unsigned kEcDataAbortSameEl = 0x25;   // data abort taken without a change of EL
+constexpr unsigned kDfscExternalAbort = 0x10;   // synchronous external abort, not on a walk
+constexpr std::uint32_t kIssWnR = 1u << 6;      // the access was a write
+constexpr std::uint32_t kIssFnV = 1u << 10;     // FAR is not valid
+constexpr std::uint64_t kEsrIl = 1ull << 25;    // 32-bit instruction
+constexpr std::uint64_t kUartDr = 0x0900'0000;  // QEMU virt's PL011: data register
+constexpr std::uint64_t kUartFr = 0x0900'0018;  // flag register
+constexpr std::uint64_t kUartFrEmpty = 0x90;    // FR: TXFE | RXFE
 
 /// The last exception the handler saw.
 struct Seen {
@@ -141,6 +151,35 @@ void store_to_nowhere() {
                   "kMmioWrite");
 }
 
+void store_doubleword_to_uart() {
+  seen = {};
+  const Counts before = counts();
+  {
+    const ConsoleLock lock;  // the line and the store that ends it, as one line
+    fmt::write(uart(), "unhandled: (e) a 64-bit str of a newline to the UART's DR ends this line");
+    const std::uint64_t newline = '\n';
+    asm volatile("str %0, [%1]" : : "r"(newline), "r"(kUartDr) : "memory");
+  }
+  const Counts after = counts();
+  expect(!seen.taken, "(e) 64-bit str to the UART's DR: an exception reached the guest");
+  // (The line's other bytes were written to DR too, one exit each: only the kind is checked.)
+  if (counting) expect(after.mmio_write > before.mmio_write, "(e): no kMmioWrite exit counted");
+}
+
+void load_doubleword_from_uart() {
+  seen = {};
+  std::uint64_t value;
+  const Counts before = counts();
+  asm volatile("ldr %0, [%1]" : "=r"(value) : "r"(kUartFr) : "memory");
+  const Counts after = counts();
+  expect(!seen.taken, "(f) 64-bit ldr from the UART's FR: an exception reached the guest");
+  println("unhandled: (f) a 64-bit ldr from the UART's FR reads ", fmt::Hex{value});
+  expect_eq(value >> 32, 0u, "(f) the high word (the reserved word after FR)");
+  expect_eq(value & kUartFrEmpty, kUartFrEmpty, "(f) FR says TXFE and RXFE (both FIFOs empty)");
+  expect_one_exit("(f) 64-bit ldr from the UART's FR", before, after, &Counts::mmio_read,
+                  "kMmioRead");
+}
+
 void read_actlr() {
   seen = {};
   std::uint64_t pc, value;
@@ -167,6 +206,8 @@ void guest_main(std::uint64_t) {
   load_pair_from_device();
   store_to_nowhere();
   read_actlr();
+  store_doubleword_to_uart();
+  load_doubleword_from_uart();
   set_sync_handler(nullptr);
   report();
 }

@@ -5,7 +5,10 @@
 /// Enough of the PL011 for a polling driver and for Linux's amba probe: the data register
 /// sends bytes to the hypervisor's console, the flag register always says "transmit FIFO
 /// empty, receive FIFO empty", control registers keep what the guest writes, and the
-/// PrimeCell ID registers identify a PL011.
+/// PrimeCell ID registers identify a PL011. A doubleword access is two word accesses, the low
+/// word at its address and the high word 4 bytes on, as QEMU's bus splits one for QEMU's own
+/// PL011 (the PL011 has no 64-bit registers; bare QEMU is the witness for what such an access
+/// does).
 
 #include <array>
 #include <cstdint>
@@ -28,6 +31,10 @@ class Pl011Emulation {
       send(value, transmit);
       return true;
     }
+    if (is_doubleword(offset, width)) {
+      write(offset, 4, value & 0xffff'ffff, transmit);
+      return write(offset + 4, 4, value >> 32, transmit);
+    }
     return write_register(offset, width, value);
   }
   /// Whether a write of \p width bytes at \p offset sends a byte (its low byte), as every
@@ -46,7 +53,11 @@ class Pl011Emulation {
   std::uint64_t bytes_sent() const { return bytes_sent_; }
 
  private:
-  // PL011 registers are 32-bit or narrower: 8/16/32-bit aligned accesses are allowed.
+  // A doubleword access inside the window, naturally aligned: two word accesses.
+  static constexpr bool is_doubleword(std::uint64_t offset, unsigned width) {
+    return width == 8 && offset % 8 == 0 && offset < 0x1000;
+  }
+  // PL011 registers are 32-bit or narrower: 8/16/32-bit aligned accesses reach one of them.
   static constexpr bool valid(std::uint64_t offset, unsigned width) {
     constexpr unsigned kWidths = (1u << 1) | (1u << 2) | (1u << 4);  // one bit test for all three
     return width < 32 && ((kWidths >> width) & 1) != 0 && (offset & (width - 1)) == 0 &&
